@@ -41,10 +41,17 @@ export interface DevServer {
   namespace: string;
   uiUrl?: string;
   pid: number;
+  /** Settles when the server process ends, however it ends. */
+  exited: Promise<DevServerExit>;
   /** The last lines the server printed, for diagnosing failures. */
   outputTail(): string;
   /** SIGTERM, then SIGKILL after a bounded wait. Safe to call more than once. */
   stop(): Promise<void>;
+}
+
+export interface DevServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export class DevServerStartError extends Error {
@@ -88,7 +95,8 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
 
   const exited = exitOf(child);
-  const stop = stopper(child, exited);
+  // The server's own shutdown logs connection warnings that mean nothing to a person.
+  const stop = stopper(child, exited, () => tail.stopEcho());
   // A test that crashes without calling stop() must not leave a server behind.
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -128,6 +136,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     namespace,
     uiUrl: uiPort === undefined ? undefined : `http://${ip}:${uiPort}`,
     pid: child.pid!,
+    exited,
     outputTail: () => tail.text(),
     stop,
   };
@@ -135,7 +144,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
 
 function devServerArgs(o: DevServerOptions & { ip: string; namespace: string; port: number; uiPort?: number }): string[] {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port)];
-  args.push('--log-format', 'json', '--log-level', o.logLevel ?? 'warn');
+  args.push('--log-format', 'text', '--log-level', o.logLevel ?? 'warn');
   // Belt and braces with TEMPORAL_VERSION_CHECK_DISABLED: no call home from offline machines.
   args.push('--dynamic-config-value', 'frontend.enableServerVersionCheck=false');
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
@@ -152,7 +161,7 @@ async function resolveUiPort(uiPort: number | false | undefined, port: number, i
   return uiPort ?? port + 1000;
 }
 
-function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exitOf(child: ChildProcess): Promise<DevServerExit> {
   return new Promise((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
     // 'exit' never fires when spawn itself failed (ENOENT, EACCES).
@@ -162,10 +171,11 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   });
 }
 
-function stopper(child: ChildProcess, exited: Promise<unknown>): () => Promise<void> {
+function stopper(child: ChildProcess, exited: Promise<unknown>, beforeStop: () => void): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () =>
     (stopping ??= (async () => {
+      beforeStop();
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       child.kill('SIGTERM');
       const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, false, { ref: false })]);

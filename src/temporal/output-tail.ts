@@ -7,7 +7,7 @@ export class OutputTail {
   private partial = '';
 
   constructor(
-    private readonly onLine?: (line: string) => void,
+    private onLine?: (line: string) => void,
     private readonly maxLines = 40,
   ) {}
 
@@ -15,6 +15,11 @@ export class OutputTail {
     const parts = (this.partial + chunk.toString()).split('\n');
     this.partial = parts.pop() ?? '';
     for (const line of parts) this.add(line);
+  }
+
+  /** Keep collecting, but stop forwarding lines. */
+  stopEcho(): void {
+    this.onLine = undefined;
   }
 
   text(): string {
