@@ -1,0 +1,32 @@
+/**
+ * The LXC provisioning activities, as the workflow sees them (type-only import).
+ * One activity per step of the original Phoenix; each reads the live state first and
+ * acts only on the difference.
+ */
+import type { GuestFeature, LxcPlan } from '../../shared/lxc-plan';
+import type { StepOutcome } from '../../shared/progress';
+
+export interface TemplateReadyInput {
+  /** The template container whose snapshot the caller wants to clone. */
+  ctid: number;
+  snapshot: string;
+}
+
+export interface LxcActivities {
+  /** Reads the configuration on the worker and resolves the container's plan. */
+  loadLxcPlan(input: { ctid: number }): Promise<LxcPlan>;
+  /**
+   * Makes sure the template's snapshot exists: when it does not, starts (or joins) the
+   * template's own workflow and waits for it, heartbeating.
+   */
+  ensureLxcTemplateReady(input: TemplateReadyInput): Promise<StepOutcome>;
+  ensureContainerDefined(plan: LxcPlan): Promise<StepOutcome>;
+  applyConfigurations(plan: LxcPlan): Promise<StepOutcome>;
+  applySharedVolumes(plan: LxcPlan): Promise<StepOutcome>;
+  startContainer(plan: LxcPlan): Promise<StepOutcome>;
+  /** Runs one feature script as a detached, re-attachable job; skips an unchanged one. */
+  applyFeature(input: { plan: LxcPlan; feature: GuestFeature; jobId: string }): Promise<StepOutcome>;
+  runApplicationScript(input: { plan: LxcPlan; jobId: string }): Promise<StepOutcome>;
+  runHealthCheck(plan: LxcPlan): Promise<StepOutcome>;
+  createTemplateSnapshot(plan: LxcPlan): Promise<StepOutcome>;
+}

@@ -1,0 +1,80 @@
+/**
+ * What Phoenix will make true for one container, resolved from the configuration files
+ * on the worker (by the `loadLxcPlan` activity) and handed to every LXC step.
+ *
+ * It is recorded in workflow history, so it carries no secrets: API tokens, passwords and
+ * keys are resolved by activities from the worker's environment.
+ *
+ * Bundled into workflow code: types and pure helpers only.
+ */
+
+/** Values for a guest script's environment file; arrays become bash arrays. */
+export type ScriptEnv = Record<string, string | string[]>;
+
+export type LxcSource =
+  /** Create from an ostemplate: a volid (`local:vztmpl/x.tar.zst`) or a file name to find. */
+  | { kind: 'ostemplate'; ostemplate: string }
+  /** Clone the parent's template snapshot. */
+  | { kind: 'clone'; parentCtid: number; parentSnapshot: string };
+
+export interface LxcNetwork {
+  name: string;
+  bridge: string;
+  /** CIDR or `dhcp`. */
+  ip: string;
+  gw?: string;
+  hwaddr?: string;
+}
+
+export interface SharedVolumeMount {
+  name: string;
+  hostPath: string;
+  mountPath: string;
+}
+
+export interface GuestFeature {
+  name: string;
+  env: ScriptEnv;
+}
+
+export interface HealthCheck {
+  name: string;
+  /** A shell command run inside the container (`sh -c`), as the operator wrote it. */
+  command: string;
+  retries: number;
+  intervalSeconds: number;
+}
+
+export interface LxcPlan {
+  ctid: number;
+  hostname: string;
+  node: string;
+  source: LxcSource;
+  /** Snapshot that children clone from; set for templates. */
+  templateSnapshot?: string;
+  storage: string;
+  rootfsGb: number;
+  unprivileged: boolean;
+  cores: number;
+  memoryMb: number;
+  swapMb: number;
+  net0: LxcNetwork;
+  onboot: boolean;
+  startup?: { order: number; up?: number; down?: number };
+  /** PVE container feature flags (`nesting`, `keyctl`, `fuse`, `mknod`, ...) → value. */
+  pctFeatures: Record<string, string>;
+  apparmorProfile: string;
+  apparmorManagesNesting: boolean;
+  /** Raw `lxc.*` key/value pairs written to the container's config file. */
+  lxcOptions: Array<[string, string]>;
+  sharedVolumes: SharedVolumeMount[];
+  /** GPU indices passed through to the container (empty: none). */
+  gpuIndices: number[];
+  features: GuestFeature[];
+  application?: { script: string; env: ScriptEnv };
+  healthChecks: HealthCheck[];
+}
+
+export function isTemplatePlan(plan: Pick<LxcPlan, 'templateSnapshot'>): boolean {
+  return plan.templateSnapshot !== undefined;
+}

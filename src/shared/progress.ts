@@ -1,0 +1,35 @@
+/**
+ * The progress a provisioning workflow reports through its `progress` query, shown by
+ * `phoenix-client start/status` and mirrored into the Web UI's "current details".
+ *
+ * Bundled into workflow code: types and pure helpers only.
+ */
+import { defineQuery } from '@temporalio/workflow';
+
+export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+
+export interface StepProgress {
+  name: string;
+  state: StepState;
+  /** Epoch milliseconds (workflow time). */
+  startedAt?: number;
+  endedAt?: number;
+  /** One line on what the step did or found ("cloned from 920@pre-configured", "unchanged"). */
+  summary?: string;
+  error?: string;
+}
+
+export interface GuestProgress {
+  kind: 'lxc' | 'vm';
+  id: number;
+  current?: string;
+  steps: StepProgress[];
+}
+
+export const progressQuery = defineQuery<GuestProgress>('progress');
+
+/** Every activity step returns what it did, for the progress view and the result. */
+export interface StepOutcome {
+  changed: boolean;
+  summary: string;
+}

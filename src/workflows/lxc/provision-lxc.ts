@@ -1,0 +1,124 @@
+/**
+ * Provisions one container end to end, in the original Phoenix's step order. Every step is
+ * an idempotent activity, so running this workflow again on a finished container changes
+ * nothing and is quick. Workflow id: `phoenix-lxc-<ctid>` (see shared/workflow-ids).
+ */
+import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { LxcActivities } from '../../activities/lxc/types';
+import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
+import { progressQuery, type StepOutcome } from '../../shared/progress';
+import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
+import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { StepTracker } from '../step-tracker';
+
+export interface ProvisionLxcInput {
+  ctid: number;
+}
+
+export interface ProvisionLxcResult {
+  ctid: number;
+  hostname: string;
+  ip: string;
+  template: boolean;
+  steps: Array<{ name: string; changed: boolean; summary: string }>;
+}
+
+export const LXC_STEPS = [
+  'load_plan',
+  'ensure_parent_template',
+  'ensure_container_defined',
+  'apply_configurations',
+  'apply_shared_volumes',
+  'start_container',
+  'apply_features',
+  'run_application_script',
+  'run_health_check',
+  'create_template_snapshot',
+] as const;
+
+const quick = proxyActivities<LxcActivities>(quickStep);
+const tasks = proxyActivities<LxcActivities>(proxmoxTask);
+const jobs = proxyActivities<LxcActivities>(guestJob);
+const waits = proxyActivities<LxcActivities>(templateWait);
+const probes = proxyActivities<LxcActivities>(healthProbe);
+
+export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionLxcResult> {
+  const tracker = new StepTracker('lxc', input.ctid, LXC_STEPS);
+  setHandler(progressQuery, () => tracker.snapshot());
+  upsertSearchAttributes([
+    { key: PhoenixId, value: String(input.ctid) },
+    { key: PhoenixKind, value: 'lxc' },
+  ]);
+  const done: ProvisionLxcResult['steps'] = [];
+  const record = (name: string) => (outcome: StepOutcome) => {
+    done.push({ name, ...outcome });
+    return outcome;
+  };
+
+  let plan: LxcPlan | undefined;
+  await tracker.run('load_plan', async () => {
+    plan = await quick.loadLxcPlan({ ctid: input.ctid });
+    return { changed: false, summary: `${plan.hostname} on node ${plan.node}` };
+  });
+  if (!plan) throw new Error('unreachable: plan not loaded');
+  const p: LxcPlan = plan;
+
+  if (p.source.kind === 'clone') {
+    const { parentCtid, parentSnapshot } = p.source;
+    upsertSearchAttributes([{ key: PhoenixTemplate, value: String(parentCtid) }]);
+    await tracker.run('ensure_parent_template', () =>
+      waits.ensureLxcTemplateReady({ ctid: parentCtid, snapshot: parentSnapshot }).then(record('ensure_parent_template')),
+    );
+  } else {
+    tracker.skip('ensure_parent_template', 'created from an ostemplate');
+  }
+
+  await tracker.run('ensure_container_defined', () => tasks.ensureContainerDefined(p).then(record('ensure_container_defined')));
+  await tracker.run('apply_configurations', () => quick.applyConfigurations(p).then(record('apply_configurations')));
+  await tracker.run('apply_shared_volumes', () => quick.applySharedVolumes(p).then(record('apply_shared_volumes')));
+  await tracker.run('start_container', () => tasks.startContainer(p).then(record('start_container')));
+
+  // One step per feature, in the configured order: each is its own job with its own id,
+  // so a crash in the middle of `nvidia` never re-runs `base_setup`.
+  if (p.features.length === 0) tracker.skip('apply_features', 'no features');
+  tracker.expand('apply_features', p.features.map((f) => `apply_features:${f.name}`));
+  for (const feature of p.features) {
+    const name = `apply_features:${feature.name}`;
+    await tracker.run(name, () =>
+      jobs.applyFeature({ plan: p, feature, jobId: jobIdFor(`feature-${feature.name}`) }).then(record(name)),
+    );
+  }
+
+  if (p.application) {
+    await tracker.run('run_application_script', () =>
+      jobs.runApplicationScript({ plan: p, jobId: jobIdFor('app') }).then(record('run_application_script')),
+    );
+  } else {
+    tracker.skip('run_application_script', 'no application script');
+  }
+
+  if (p.healthChecks.length > 0) {
+    await tracker.run('run_health_check', () => probes.runHealthCheck(p).then(record('run_health_check')));
+  } else {
+    tracker.skip('run_health_check', 'no health checks');
+  }
+
+  if (isTemplatePlan(p)) {
+    await tracker.run('create_template_snapshot', () =>
+      tasks.createTemplateSnapshot(p).then(record('create_template_snapshot')),
+    );
+  } else {
+    tracker.skip('create_template_snapshot', 'not a template');
+  }
+
+  return { ctid: p.ctid, hostname: p.hostname, ip: p.net0.ip, template: isTemplatePlan(p), steps: done };
+}
+
+/**
+ * Job ids derive from the workflow run and the step, so a retried activity (same run)
+ * re-attaches to its job, while a later run of the workflow starts a fresh one.
+ */
+function jobIdFor(step: string): string {
+  const { workflowId, runId } = workflowInfo();
+  return `${workflowId}-${runId.slice(0, 8)}-${step}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}

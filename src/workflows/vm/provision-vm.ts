@@ -1,0 +1,115 @@
+/**
+ * Provisions one QEMU VM end to end: clone (or import the cloud image for a template),
+ * configure resources and generated cloud-init, boot, wait for the guest agent and for
+ * cloud-init's first boot (which runs the VM's features), then snapshot or convert to a
+ * template. Workflow id: `phoenix-vm-<vmid>`.
+ */
+import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { VmActivities } from '../../activities/vm/types';
+import { progressQuery, type StepOutcome } from '../../shared/progress';
+import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
+import type { VmPlan } from '../../shared/vm-plan';
+import { guestJob, proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { StepTracker } from '../step-tracker';
+
+export interface ProvisionVmInput {
+  vmid: number;
+}
+
+export interface ProvisionVmResult {
+  vmid: number;
+  name: string;
+  template: boolean;
+  ips: string[];
+  steps: Array<{ name: string; changed: boolean; summary: string }>;
+}
+
+export const VM_STEPS = [
+  'load_plan',
+  'ensure_parent_template',
+  'ensure_vm_defined',
+  'apply_vm_configurations',
+  'start_vm',
+  'wait_for_guest_agent',
+  'wait_for_cloud_init',
+  'create_vm_snapshot',
+  'convert_to_template',
+] as const;
+
+const quick = proxyActivities<VmActivities>(quickStep);
+const tasks = proxyActivities<VmActivities>(proxmoxTask);
+const boots = proxyActivities<VmActivities>(guestJob);
+const waits = proxyActivities<VmActivities>(templateWait);
+
+export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
+  const tracker = new StepTracker('vm', input.vmid, VM_STEPS);
+  setHandler(progressQuery, () => tracker.snapshot());
+  upsertSearchAttributes([
+    { key: PhoenixId, value: String(input.vmid) },
+    { key: PhoenixKind, value: 'vm' },
+  ]);
+  const done: ProvisionVmResult['steps'] = [];
+  const record = (name: string) => (outcome: StepOutcome) => {
+    done.push({ name, changed: outcome.changed, summary: outcome.summary });
+    return outcome;
+  };
+
+  let loaded: VmPlan | undefined;
+  await tracker.run('load_plan', async () => {
+    loaded = await quick.loadVmPlan({ vmid: input.vmid });
+    return { changed: false, summary: `${loaded.name} on node ${loaded.node}` };
+  });
+  if (!loaded) throw new Error('unreachable: plan not loaded');
+  const plan: VmPlan = loaded;
+
+  if (plan.source.kind === 'clone') {
+    const parentVmid = plan.source.parentVmid;
+    upsertSearchAttributes([{ key: PhoenixTemplate, value: String(parentVmid) }]);
+    await tracker.run('ensure_parent_template', () =>
+      waits.ensureVmTemplateReady({ vmid: parentVmid }).then(record('ensure_parent_template')),
+    );
+  } else {
+    tracker.skip('ensure_parent_template', `imported from ${plan.source.image}`);
+  }
+
+  let alreadyTemplate = false;
+  await tracker.run('ensure_vm_defined', async () => {
+    const outcome = await tasks.ensureVmDefined(plan);
+    alreadyTemplate = outcome.isTemplate;
+    return record('ensure_vm_defined')({ changed: outcome.changed, summary: outcome.summary });
+  });
+  if (alreadyTemplate) {
+    // A template is immutable in practice (it cannot boot, and its linked data backs its
+    // clones): once converted, there is nothing left to converge.
+    for (const step of VM_STEPS.slice(VM_STEPS.indexOf('apply_vm_configurations'))) {
+      tracker.skip(step, 'already a template');
+    }
+    return { vmid: plan.vmid, name: plan.name, template: true, ips: [], steps: done };
+  }
+  await tracker.run('apply_vm_configurations', () =>
+    quick.applyVmConfigurations(plan).then(record('apply_vm_configurations')),
+  );
+  await tracker.run('start_vm', () => tasks.startVm(plan).then(record('start_vm')));
+  let ips: string[] = [];
+  await tracker.run('wait_for_guest_agent', async () => {
+    const outcome = await boots.waitForGuestAgent(plan);
+    ips = outcome.ips;
+    return record('wait_for_guest_agent')({ changed: outcome.changed, summary: outcome.summary });
+  });
+  await tracker.run('wait_for_cloud_init', () => boots.waitForCloudInit(plan).then(record('wait_for_cloud_init')));
+
+  if (plan.snapshot && !plan.isTemplate) {
+    await tracker.run('create_vm_snapshot', () => tasks.createVmSnapshot(plan).then(record('create_vm_snapshot')));
+  } else {
+    tracker.skip('create_vm_snapshot', plan.isTemplate ? 'templates carry no snapshots' : 'no snapshot configured');
+  }
+  if (plan.isTemplate) {
+    await tracker.run('convert_to_template', () =>
+      tasks.convertVmToTemplate(plan).then(record('convert_to_template')),
+    );
+  } else {
+    tracker.skip('convert_to_template', 'not a template');
+  }
+
+  return { vmid: plan.vmid, name: plan.name, template: plan.isTemplate, ips, steps: done };
+}
