@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for Phoenix's demo and tests; safe to run again.
+#  - Debian packages: bubblewrap (phoenix-sim's guest sandboxes); CHROMIUM=1 adds chromium
+#    for the Web UI browser test.
+#  - npm ci (its `prepare` script builds dist/).
+#  - the Temporal CLI (scripts/install-temporal.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(bubblewrap)
+[[ "${CHROMIUM:-0}" == 1 ]] && packages+=(chromium)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  echo "setup: installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: Debian packages present (${packages[*]})"
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "setup: node_modules up to date; building"
+  npm run build --silent
+fi
+
+bash scripts/install-temporal.sh
+echo "setup: done"
