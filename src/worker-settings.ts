@@ -1,0 +1,68 @@
+import type { Duration } from '@temporalio/common';
+import type { LogLevel } from '@temporalio/worker';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { taskQueueFrom } from './shared/task-queue';
+import { LOG_LEVELS } from './temporal/runtime-logging';
+
+/**
+ * Worker settings that are Phoenix's own (Temporal's connection settings are read
+ * by src/temporal/connection.ts). Read once at start-up and validated, so a typo
+ * stops the worker with the variable's name instead of surfacing as odd behaviour.
+ */
+export interface WorkerSettings {
+  taskQueue: string;
+  /** How long in-flight activities may finish after a shutdown signal before they are cancelled. */
+  shutdownGraceTime: Duration;
+  /** Hard limit after which the worker gives up on a clean shutdown and the process exits. */
+  shutdownForceTime: Duration;
+  /** SDK log level (PHOENIX_LOG_LEVEL), INFO by default. */
+  logLevel: LogLevel;
+}
+
+/**
+ * 30 s lets short steps (an API call, a config write) finish instead of being
+ * retried; long waits on Proxmox tasks or guest jobs are cancelled and resume from
+ * their heartbeat on the next worker, so waiting longer gains nothing.
+ * The force time is a backstop for activities that ignore cancellation
+ * (sdk-typescript#2266: shutdown otherwise waits forever); it must exceed the grace.
+ */
+export const DEFAULT_SHUTDOWN_GRACE = '30 seconds';
+export const DEFAULT_SHUTDOWN_FORCE = '45 seconds';
+
+export class WorkerSettingsError extends Error {
+  override name = 'WorkerSettingsError';
+}
+
+export function workerSettingsFrom(env: Readonly<Record<string, string | undefined>>): WorkerSettings {
+  const grace = durationFrom(env, 'PHOENIX_SHUTDOWN_GRACE', DEFAULT_SHUTDOWN_GRACE);
+  const force = durationFrom(env, 'PHOENIX_SHUTDOWN_FORCE', DEFAULT_SHUTDOWN_FORCE);
+  if (msToNumber(force) <= msToNumber(grace)) {
+    throw new WorkerSettingsError(
+      `PHOENIX_SHUTDOWN_FORCE (${String(force)}) must be longer than PHOENIX_SHUTDOWN_GRACE (${String(grace)})`,
+    );
+  }
+  return { taskQueue: taskQueueFrom(env), shutdownGraceTime: grace, shutdownForceTime: force, logLevel: logLevelFrom(env) };
+}
+
+function logLevelFrom(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  const raw = env.PHOENIX_LOG_LEVEL?.trim();
+  if (!raw) return 'INFO';
+  const level = LOG_LEVELS.find((candidate) => candidate === raw.toUpperCase());
+  if (!level) throw new WorkerSettingsError(`PHOENIX_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return level;
+}
+
+/** Accepts what Temporal accepts: milliseconds ("5000") or an ms-style string ("30s", "2 minutes"). */
+function durationFrom(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): Duration {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback as Duration;
+  const value: Duration = /^\d+$/.test(raw) ? Number(raw) : (raw as Duration);
+  let millis: number;
+  try {
+    millis = msToNumber(value);
+  } catch {
+    throw new WorkerSettingsError(`${name} must be a duration such as "30s" or "5000" (milliseconds), got ${JSON.stringify(raw)}`);
+  }
+  if (millis < 0) throw new WorkerSettingsError(`${name} must not be negative, got ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,0 +1,33 @@
+/**
+ * phoenix-worker: polls Temporal for Phoenix workflow and activity tasks.
+ *
+ * Connection settings follow Temporal's conventions (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, temporal.toml profiles);
+ * Phoenix's own: PHOENIX_TASK_QUEUE, PHOENIX_SHUTDOWN_GRACE, PHOENIX_SHUTDOWN_FORCE,
+ * PHOENIX_LOG_LEVEL.
+ * SIGINT/SIGTERM start a graceful shutdown (the SDK Runtime installs the handlers).
+ */
+import { connectWorker, describeTarget } from './temporal/connection';
+import { installRuntimeLogging } from './temporal/runtime-logging';
+import { createPhoenixWorker } from './worker-factory';
+import { WorkerSettingsError, workerSettingsFrom } from './worker-settings';
+
+async function main(): Promise<void> {
+  const settings = workerSettingsFrom(process.env);
+  installRuntimeLogging(settings.logLevel);
+  const { connection, target } = await connectWorker();
+  try {
+    const worker = await createPhoenixWorker({ connection, namespace: target.namespace, ...settings });
+    console.log(`phoenix-worker: serving task queue '${settings.taskQueue}' at ${describeTarget(target)}`);
+    await worker.run();
+    console.log('phoenix-worker: stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  // Settings errors are the operator's to fix: the message is enough, a stack is noise.
+  console.error(`phoenix-worker: ${error instanceof WorkerSettingsError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

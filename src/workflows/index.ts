@@ -1,0 +1,6 @@
+/**
+ * The workflows a Phoenix worker registers (`workflowsPath` points here). Every
+ * module reachable from this file is bundled into the workflow sandbox: no Node
+ * built-ins, no I/O, activities imported as types only.
+ */
+export { workerDiagnosticsWorkflow } from './diagnostics';
