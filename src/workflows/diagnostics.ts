@@ -2,9 +2,9 @@ import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporal
 import type { PhoenixActivities } from '../activities';
 import type { WorkerDiagnostics } from '../shared/diagnostics';
 import { PhoenixKind, PhoenixStep } from '../shared/search-attributes';
-import { quickLocal } from './activity-options';
+import { quickStep } from './activity-presets';
 
-const { describeWorker } = proxyActivities<PhoenixActivities>(quickLocal);
+const { describeWorker } = proxyActivities<PhoenixActivities>(quickStep);
 
 /**
  * Round trip through the task queue: proves a worker polls it, can run workflow
