@@ -1,0 +1,43 @@
+// Shared pieces of every "wait until" loop: abortable sleep and deadline checks.
+// Waits never re-send the request that started the work; they only read.
+
+export interface WaitOptions {
+  /** Called once per poll, e.g. to heartbeat a Temporal activity. */
+  onProgress?: (progress: WaitProgress) => void;
+  /** Aborts the wait (activity cancelled). The remote work keeps running. */
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** Absolute time (ms since epoch) after which the wait gives up with PveWaitTimeout. */
+  deadline?: number;
+}
+
+export interface WaitProgress {
+  what: string;
+  polls: number;
+  elapsedMs: number;
+  /** Latest observed state, e.g. `running`, `lock=clone`. */
+  state: string;
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error(typeof reason === 'string' ? reason : 'wait aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

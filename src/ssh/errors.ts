@@ -1,0 +1,70 @@
+// Failures of the SSH layer, classified like PveError: `transient` says whether a later
+// attempt may succeed. Messages carry what ran and the tail of its stderr, never secrets.
+
+export abstract class SshError extends Error {
+  abstract readonly transient: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The host presented a different host key than the pinned one: stop, a person must look. */
+export class SshHostKeyMismatch extends SshError {
+  readonly transient = false;
+  constructor(
+    message: string,
+    readonly presented: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Key or password refused. */
+export class SshAuthFailed extends SshError {
+  readonly transient = false;
+}
+
+/** Connection refused, reset, dropped mid-command, or a handshake that timed out. */
+export class SshDisconnected extends SshError {
+  readonly transient = true;
+}
+
+/** The command ran past its time bound (it was signalled and its channel closed). */
+export class SshTimeout extends SshError {
+  readonly transient = true;
+}
+
+/** The remote command exited non-zero. */
+export class SshCommandFailed extends SshError {
+  readonly transient = false;
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly code: number | null,
+    readonly signal: string | undefined,
+    readonly stderrTail: string,
+    readonly stdoutTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A job inside a container failed or vanished (jobs.ts). */
+export class GuestJobFailed extends SshError {
+  readonly transient = false;
+  constructor(
+    message: string,
+    readonly jobId: string,
+    readonly exitCode: number | undefined,
+    readonly logTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Last `lines` lines of a text, for error messages. */
+export function tail(text: string, lines = 20): string {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
+}
