@@ -1,0 +1,109 @@
+/**
+ * What the original Phoenix's files carry that Phoenix tolerates. Its real files must load unchanged,
+ * yet many keys in them were never read by its code (upstream-phoenix.md §7). Those keys are listed
+ * here with the reason they do nothing, removed before validation, and reported as warnings — one per
+ * key and path, naming every guest that has it, so the original's files produce a short list rather
+ * than a flood. Any other unknown key is an error (see zod-issues.ts).
+ */
+import type { ConfigFileKind } from './files';
+import { CONFIG_FILES } from './files';
+import { formatPath, quote, type ConfigIssue } from './issues';
+import { matchKeys } from './json-walk';
+
+export interface IgnoredKey {
+  readonly file: ConfigFileKind;
+  /** Dotted path; `*` stands for any CTID, list index or volume name. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+const NEVER_READ = 'the original Phoenix never read it';
+const TESTS = 'a test suite of the original Phoenix; Phoenix checks guests with health_check instead';
+const VLLM_DUPLICATE = 'duplicates vllm_args, which is what the vLLM service is started with';
+const HOST_SETUP = 'host setup (NFS, Samba, Docker images, paths) is outside Phoenix, which builds guests on a prepared host';
+
+export const IGNORED_KEYS: readonly IgnoredKey[] = [
+  { file: 'lxc', path: 'lxc_configs.*.portainer_role', reason: 'Phoenix installs Portainer with the "portainer" feature instead' },
+  { file: 'lxc', path: 'lxc_configs.*.firewall', reason: 'Phoenix does not manage the Proxmox firewall (the original never applied these rules either)' },
+  { file: 'lxc', path: 'lxc_configs.*.tests', reason: TESTS },
+  { file: 'lxc', path: 'lxc_configs.*.integration_tests', reason: TESTS },
+  { file: 'lxc', path: 'lxc_configs.*.run_integration_tests', reason: TESTS },
+  { file: 'lxc', path: 'lxc_configs.*.vllm', reason: TESTS },
+  { file: 'lxc', path: 'lxc_configs.*.vllm_parameters', reason: VLLM_DUPLICATE },
+  { file: 'lxc', path: 'lxc_configs.*.vllm_quantization', reason: VLLM_DUPLICATE },
+  { file: 'lxc', path: 'lxc_configs.*.vllm_trust_remote_code', reason: VLLM_DUPLICATE },
+  { file: 'vm', path: 'vm_defaults.template', reason: 'VMs are built from template_image or cloned with clone_from_vmid' },
+  { file: 'vm', path: 'vms.*.user_config.gw', reason: 'misplaced: the gateway belongs in network_config.gw' },
+  { file: 'hypervisor', path: 'core_paths', reason: 'Phoenix reads its files from --config-dir or PHOENIX_CONFIG_DIR' },
+  { file: 'hypervisor', path: 'docker', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'nfs', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'samba', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'behavior', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'proxmox_defaults', reason: `${NEVER_READ}; container defaults go at the top of ${CONFIG_FILES.lxc}` },
+  { file: 'hypervisor', path: 'tests', reason: TESTS },
+  { file: 'hypervisor', path: 'network.external_registry_url', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'network.portainer_server_ip', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'network.portainer_server_port', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'network.portainer_agent_port', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'network.nfs_server', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'nvidia_driver.cuda_version', reason: NEVER_READ },
+  { file: 'hypervisor', path: 'nvidia_driver.install_vllm_libs', reason: NEVER_READ },
+  {
+    file: 'hypervisor',
+    path: 'shared_volumes.firewall',
+    reason: 'misplaced firewall settings, not a shared volume (the original looked for them at the top level, so they never took effect)',
+  },
+];
+
+/**
+ * Remove ignored keys from `raw` (in place) and return one warning per key pattern found.
+ * `lxc_configs.*.firewall` in six containers gives one line listing the six CTIDs.
+ */
+export function stripIgnoredKeys(kind: ConfigFileKind, raw: unknown): ConfigIssue[] {
+  const file = CONFIG_FILES[kind];
+  const warnings: ConfigIssue[] = [];
+  for (const ignored of IGNORED_KEYS) {
+    if (ignored.file !== kind) continue;
+    const matches = matchKeys(raw, ignored.path);
+    if (matches.length === 0) continue;
+    for (const m of matches) delete m.holder[m.key];
+    if (matches.length === 1) {
+      warnings.push({ file, path: formatPath(matches[0]!.path), message: `ignored: ${ignored.reason}` });
+    } else {
+      const where = matches.map((m) => wildcardValues(ignored.path, m.path)).join(', ');
+      warnings.push({ file, path: ignored.path, message: `ignored (in ${where}): ${ignored.reason}` });
+    }
+  }
+  return warnings;
+}
+
+/** The concrete values the `*` segments took, e.g. `950` or `[1]`. */
+function wildcardValues(pattern: string, path: readonly (string | number)[]): string {
+  return pattern
+    .split('.')
+    .map((seg, i) => (seg === '*' ? path[i] : undefined))
+    .filter((v) => v !== undefined)
+    .map((v) => (typeof v === 'number' ? `[${v}]` : v))
+    .join('/');
+}
+
+/**
+ * The original's own file writes `"gpu_assignment": "0, 1"`, which its schema rejected. Phoenix reads
+ * it as "0,1" and says so.
+ */
+export function normaliseGpuAssignments(raw: unknown): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  // Root-level gpu_assignment is a default for every container, so it is tolerated the same way.
+  for (const m of [...matchKeys(raw, 'gpu_assignment'), ...matchKeys(raw, 'lxc_configs.*.gpu_assignment')]) {
+    const value = m.holder[m.key];
+    if (typeof value !== 'string' || !/\s/.test(value) || !/^\s*[0-9]+(\s*,\s*[0-9]+)*\s*$/.test(value)) continue;
+    const normalised = value.replace(/\s+/g, '');
+    m.holder[m.key] = normalised;
+    warnings.push({
+      file: CONFIG_FILES.lxc,
+      path: formatPath(m.path),
+      message: `read ${quote(value)} as ${quote(normalised)}; write GPU indexes without spaces`,
+    });
+  }
+  return warnings;
+}
