@@ -1,0 +1,140 @@
+// Host-key-checked SSH connections to a PVE host.
+//
+// One connection per activity attempt, not a shared pool: an attempt that is cancelled
+// closes exactly its own connection (and so every channel it opened); nothing is shared
+// between attempts that may target different hosts; OpenSSH limits channels per
+// connection (MaxSessions 10) anyway; and a handshake costs milliseconds next to the
+// pct/zfs work it carries. `withSshConnection` scopes one to a function call.
+import { Client, type ConnectConfig } from 'ssh2';
+import { abortError } from '../proxmox/poll';
+import { SshAuthFailed, SshDisconnected, SshError, SshHostKeyMismatch, SshTimeout } from './errors';
+import { expectedFingerprint, sshFingerprint, type HostKeyPin } from './host-key';
+
+export type SshAuth =
+  /** Private key text (OpenSSH / PEM); resolved by the caller from PHOENIX_SSH_KEY_FILE. */
+  | { kind: 'key'; privateKey: string | Buffer; passphrase?: string }
+  | { kind: 'password'; password: string };
+
+export interface SshConnectOptions {
+  host: string;
+  port: number;
+  username: string;
+  auth: SshAuth;
+  hostKey: HostKeyPin;
+  /** Bound on TCP connect + handshake + auth. */
+  readyTimeoutMs?: number;
+  /** Keepalive probes detect a dead host during long commands; 3 missed → disconnect. */
+  keepaliveIntervalMs?: number;
+  /** Closing the connection when the activity is cancelled. */
+  signal?: AbortSignal;
+  /** Where the operator pins the host key, for the mismatch message. */
+  pinSettingHint?: string;
+}
+
+export interface SshConnection {
+  /** `user@host:port`, for messages. */
+  readonly target: string;
+  readonly client: Client;
+  /** Rejects once the connection is gone, with the reason (used by running commands). */
+  readonly closed: Promise<SshError>;
+  isOpen(): boolean;
+  close(): void;
+}
+
+export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
+  const expected = expectedFingerprint(opts.hostKey);
+  const target = `${opts.username}@${opts.host}:${opts.port}`;
+  const hint = opts.pinSettingHint ?? 'the SSH host key fingerprint in the hypervisor config';
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+
+  const client = new Client();
+  let presented: string | undefined;
+  let open = false;
+  let resolveClosed!: (e: SshError) => void;
+  const closed = new Promise<SshError>((r) => (resolveClosed = r));
+
+  const config: ConnectConfig = {
+    host: opts.host,
+    port: opts.port,
+    username: opts.username,
+    readyTimeout: opts.readyTimeoutMs ?? 15_000,
+    keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: 3,
+    hostVerifier: (key: Buffer) => {
+      presented = sshFingerprint(key);
+      return presented === expected;
+    },
+    ...(opts.auth.kind === 'key'
+      ? { privateKey: opts.auth.privateKey, passphrase: opts.auth.passphrase }
+      : { password: opts.auth.password, tryKeyboard: false }),
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      client.end();
+      reject(abortError(opts.signal!));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (err?: Error) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    client.once('ready', () => {
+      open = true;
+      settle();
+    });
+    client.once('error', (err: Error & { level?: string }) => {
+      if (open) return;
+      client.end();
+      if (presented !== undefined && presented !== expected) {
+        return settle(
+          new SshHostKeyMismatch(
+            `SSH host key of ${opts.host}:${opts.port} is ${presented}, but ${expected} is pinned. Nothing was sent. ` +
+              `If the host was reinstalled on purpose, check the key on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update ${hint}.`,
+            presented,
+          ),
+        );
+      }
+      if (err.level === 'client-authentication') {
+        return settle(new SshAuthFailed(`SSH login ${target} refused (${opts.auth.kind === 'key' ? 'public key' : 'password'} not accepted)`, { cause: err }));
+      }
+      if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
+        return settle(new SshTimeout(`SSH connection to ${target} timed out during handshake`, { cause: err }));
+      }
+      settle(new SshDisconnected(`SSH connection to ${target} failed: ${err.message}`, { cause: err }));
+    });
+    client.connect(config);
+  });
+
+  // After `ready`: a later error or close ends every command still running on it.
+  const onGone = (err?: Error) => {
+    if (!open) return;
+    open = false;
+    resolveClosed(new SshDisconnected(`SSH connection to ${target} dropped${err ? `: ${err.message}` : ''}`, { cause: err }));
+  };
+  client.on('error', onGone);
+  client.on('close', () => onGone());
+
+  const close = () => {
+    opts.signal?.removeEventListener('abort', close);
+    if (open) {
+      open = false;
+      resolveClosed(new SshDisconnected(`SSH connection to ${target} was closed`));
+    }
+    client.end();
+  };
+  opts.signal?.addEventListener('abort', close, { once: true });
+
+  return { target, client, closed, isOpen: () => open, close };
+}
+
+/** Opens a connection for the duration of `fn` and always closes it. */
+export async function withSshConnection<T>(opts: SshConnectOptions, fn: (conn: SshConnection) => Promise<T>): Promise<T> {
+  const conn = await connectSsh(opts);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.close();
+  }
+}

@@ -1,0 +1,129 @@
+// Running argv on the PVE host over an SSH exec channel.
+//
+// argv is quoted word by word (quote.ts) into the single command line SSH carries, so
+// config values arrive as literal arguments whatever characters they hold.
+import type { ClientChannel } from 'ssh2';
+import { abortError } from '../proxmox/poll';
+import type { SshConnection } from './connection';
+import { SshCommandFailed, SshDisconnected, SshError, SshTimeout, tail } from './errors';
+import { shellJoin } from './quote';
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then EOF. */
+  stdin?: string | Buffer;
+  /** Closes the channel when aborted (activity cancelled). */
+  signal?: AbortSignal;
+  /** Bound on the whole command; on expiry the channel is closed and SshTimeout thrown. */
+  timeoutMs?: number;
+  /** Output beyond this is dropped from the front (the tail is what matters). */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  /** Exit status; null when the command died from a signal. */
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommandRunner {
+  /** `user@host:port`, for messages. */
+  readonly target: string;
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Like exec, but a non-zero exit throws SshCommandFailed with the stderr tail. */
+  execChecked(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+}
+
+class BoundedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer) {
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size > this.max && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
+  }
+  toString() {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}
+
+function openChannel(conn: SshConnection, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    if (!conn.isOpen()) return reject(new SshDisconnected(`SSH connection to ${conn.target} is closed`));
+    conn.client.exec(command, (err, channel) => {
+      if (err) reject(new SshDisconnected(`could not open an SSH channel on ${conn.target}: ${err.message}`, { cause: err }));
+      else resolve(channel);
+    });
+  });
+}
+
+export async function exec(conn: SshConnection, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const command = shellJoin(argv);
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  const channel = await openChannel(conn, command);
+  const max = opts.maxOutputBytes ?? 8 * 1024 * 1024;
+  const stdout = new BoundedBuffer(max);
+  const stderr = new BoundedBuffer(max);
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let exit: { code: number | null; signal?: string } | undefined;
+    const finish = (err?: Error, result?: ExecResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        // Closing the channel is how a command is stopped over SSH without a pty.
+        channel.close();
+        reject(err);
+      } else resolve(result!);
+    };
+    const onAbort = () => finish(abortError(opts.signal!));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.timeoutMs) {
+      timer = setTimeout(() => finish(new SshTimeout(`\`${command.slice(0, 200)}\` on ${conn.target} ran longer than ${opts.timeoutMs} ms; its channel was closed`)), opts.timeoutMs);
+    }
+    conn.closed.then((gone: SshError) => finish(gone));
+
+    channel.on('data', (b: Buffer) => stdout.push(b));
+    channel.stderr.on('data', (b: Buffer) => stderr.push(b));
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exit = { code: typeof code === 'number' ? code : null, signal: signal ?? undefined };
+    });
+    channel.on('close', () => {
+      if (!exit) return finish(new SshDisconnected(`\`${command.slice(0, 200)}\` on ${conn.target} ended without an exit status (connection lost?)`));
+      finish(undefined, { code: exit.code, signal: exit.signal, stdout: stdout.toString(), stderr: stderr.toString() });
+    });
+    channel.on('error', (err: Error) => finish(new SshDisconnected(`SSH channel error on ${conn.target}: ${err.message}`, { cause: err })));
+    if (opts.stdin !== undefined) channel.end(opts.stdin);
+    else channel.end();
+  });
+}
+
+export function checkResult(command: readonly string[], target: string, r: ExecResult): ExecResult {
+  if (r.code === 0) return r;
+  const line = shellJoin(command);
+  const how = r.code === null ? `was killed by signal ${r.signal ?? '?'}` : `exited with ${r.code}`;
+  const errTail = tail(r.stderr, 20);
+  throw new SshCommandFailed(
+    `\`${line.slice(0, 300)}\` on ${target} ${how}${errTail ? `: ${errTail}` : ''}`,
+    line,
+    r.code,
+    r.signal,
+    errTail,
+    tail(r.stdout, 20),
+  );
+}
+
+export function commandRunner(conn: SshConnection): CommandRunner {
+  return {
+    target: conn.target,
+    exec: (argv, opts) => exec(conn, argv, opts),
+    execChecked: async (argv, opts) => checkResult(argv, conn.target, await exec(conn, argv, opts)),
+  };
+}
