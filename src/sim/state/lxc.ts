@@ -1,0 +1,540 @@
+import { SCHEMA_MISSING, TaskError, fail, paramError, permError } from './errors';
+import { CONFIG_LOCK_TIMEOUT_MS, type SimContext } from './context';
+import { FlockTable } from './flocks';
+import { normalizeLxcNet, printMount } from './formats';
+import { GuestStore } from './guests';
+import { parseMountPoint, MOUNT_KEY } from './mountpoints';
+import { parsePropertyString, parseSize, formatSize } from './property-string';
+import { checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
+import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
+import type { TaskHandle } from './tasks';
+import type { GuestRecord, OpContext, Params } from './types';
+
+/**
+ * Container operations with pve-container's rules: the synchronous checks
+ * that fail the HTTP call, the task phases that follow, the locks held in
+ * between, and the ledger entry once the host has changed.
+ */
+export class LxcOps {
+  constructor(private readonly ctx: SimContext) {}
+
+  private requireNode(node: string): void {
+    if (!this.ctx.nodes.includes(node)) throw fail(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
+  }
+
+  private guest(node: string, vmid: number | string): GuestRecord {
+    this.requireNode(node);
+    return this.ctx.guests.require('lxc', node, Number(vmid));
+  }
+
+  /** `check_ct_modify_config_perm`: settings only `root@pam` (a ticket login or the CLI) may touch. */
+  private checkRootOnly(op: OpContext, config: Record<string, string>, unprivileged: boolean): void {
+    if (op.user === 'root@pam') return;
+    for (const [key, value] of Object.entries(config)) {
+      if (MOUNT_KEY.test(key)) {
+        const mp = parseMountPoint(value);
+        if (mp.type !== 'volume') throw permError(`mount point type ${mp.type} is only allowed for root@pam`);
+      } else if (/^dev\d+$/.test(key)) {
+        throw permError('configuring device passthrough is only allowed for root@pam');
+      } else if (key === 'features') {
+        if (!unprivileged) throw permError('changing feature flags for privileged container is only allowed for root@pam');
+        const flags = [...parsePropertyString(value).props.keys()].filter((f) => f !== 'nesting');
+        if (flags.length) throw permError('changing feature flags (except nesting) is only allowed for root@pam');
+      } else if (key === 'hookscript') {
+        throw permError('changing the hookscript is only allowed for root@pam');
+      }
+    }
+  }
+
+  private task(op: OpContext, node: string, type: string, id: number, run: Parameters<SimContext['tasks']['start']>[0]['run']): TaskHandle {
+    return this.ctx.tasks.start({ node, type, id: String(id), user: op.user, run });
+  }
+
+  private record(kind: string, op: OpContext, g: { node: string; vmid: number }, details: Record<string, unknown> = {}, upid?: string): void {
+    this.ctx.ledger.record(kind, { node: g.node, vmid: g.vmid, via: op.via, ...(upid ? { upid } : {}), ...details });
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(op: OpContext, node: string, params: Params): Promise<TaskHandle> {
+    this.requireNode(node);
+    const vmidErr = checkVmid(single(params, 'vmid'));
+    const { config, extra } = validateConfigParams('lxc', params, ['vmid'], 'create');
+    const errors: Record<string, string> = {};
+    if (vmidErr) errors.vmid = vmidErr;
+    if (!extra.ostemplate) errors.ostemplate = SCHEMA_MISSING;
+    if (Object.keys(errors).length) throw paramError(errors);
+    const vmid = Number(single(params, 'vmid'));
+    const unprivileged = (config.unprivileged ?? '1') === '1';
+    this.checkRootOnly(op, config, unprivileged);
+    const ostemplate = String(extra.ostemplate);
+    const storage = String(extra.storage ?? 'local');
+    if (!config.rootfs) {
+      if (Object.keys(config).some((k) => /^mp\d+$/.test(k))) throw fail("mount points configured, but 'rootfs' not set - aborting");
+      config.rootfs = `${storage}:4`;
+    }
+    for (const key of Object.keys(config).filter((k) => MOUNT_KEY.test(k))) {
+      const mp = parseMountPoint(config[key]!);
+      if (mp.type === 'volume' && mp.storage) this.ctx.storages.requireContent(mp.storage, node, 'rootdir', key === 'rootfs' && !params.rootfs ? 'storage' : key);
+    }
+    if (!this.ctx.storages.fileExists(ostemplate)) throw fail(`can't find file '${ostemplate}'`);
+    this.ctx.guests.checkUnused(vmid);
+    for (const key of Object.keys(config).filter((k) => /^net\d+$/.test(k))) config[key] = normalizeLxcNet(key, config[key]!);
+
+    const g: GuestRecord = { vmid, type: 'lxc', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
+    this.ctx.guests.put(g);
+    this.ctx.changed();
+    const start = extra.start === '1';
+    return this.task(op, node, 'vzcreate', vmid, async (t) => {
+      const allocated: string[] = [];
+      try {
+        const file = this.ctx.storages.filePath(ostemplate)!;
+        t.log(`extracting archive '${file.path}'`);
+        await t.work(this.ctx.durations.vzcreate);
+        for (const key of Object.keys(g.config).filter((k) => MOUNT_KEY.test(k))) {
+          const mp = parseMountPoint(g.config[key]!);
+          if (mp.type !== 'volume' || mp.allocate === undefined) continue;
+          const spec = this.ctx.storages.require(mp.storage!);
+          const volname = allocVolume(this.ctx, spec, vmid, 'subvol', mp.allocate);
+          allocated.push(`${mp.storage}:${volname}`);
+          mp.props.set('size', formatSize(mp.allocate));
+          g.config[key] = printMount(`${mp.storage}:${volname}`, mp.props);
+        }
+        t.log('Total bytes read: 528916480 (505MiB, 1.1MiB/s)');
+        const osType = /(ubuntu|debian|alpine|centos|fedora|archlinux|opensuse|rockylinux|almalinux)/.exec(ostemplate)?.[1] ?? 'unmanaged';
+        t.log(`Detected container architecture: amd64`);
+        g.config.arch ??= 'amd64';
+        g.config.ostype ??= osType;
+        g.config.hostname ??= `CT${vmid}`;
+        g.config.memory ??= '512';
+        g.config.swap ??= '512';
+        g.config.unprivileged ??= '1';
+        await this.ctx.fs.create(vmid);
+        delete g.config.lock;
+        this.ctx.changed();
+        this.record('lxc.create', op, g, { ostemplate, config: { ...g.config } }, t.upid);
+      } catch (err) {
+        for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), vmid);
+        this.ctx.guests.delete(vmid);
+        this.ctx.changed();
+        throw new TaskError(`unable to create CT ${vmid} - ${(err as Error).message}`);
+      }
+      if (start) await this.runStart(op, g, t);
+    });
+  }
+
+  // ----------------------------------------------------------------- clone
+
+  async clone(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
+    const allowed = ['newid', 'hostname', 'description', 'pool', 'snapname', 'storage', 'full', 'target', 'bwlimit'];
+    const errors: Record<string, string> = {};
+    for (const k of Object.keys(params)) if (!allowed.includes(k) && params[k] !== undefined && k !== 'node' && k !== 'vmid') errors[k] = 'property is not defined in schema and the schema does not allow additional properties';
+    const newidErr = checkVmid(single(params, 'newid'));
+    if (newidErr) errors.newid = newidErr;
+    const snapname = single(params, 'snapname');
+    if (snapname !== undefined) {
+      const e = checkSnapname(snapname);
+      if (e) errors.snapname = e;
+    }
+    const fullRaw = single(params, 'full');
+    if (fullRaw !== undefined && !/^(0|1|true|false|yes|no|on|off)$/i.test(fullRaw)) errors.full = `type check ('boolean') failed - got '${fullRaw}'`;
+    if (Object.keys(errors).length) throw paramError(errors);
+    const src = this.guest(node, vmid);
+    const newid = Number(single(params, 'newid'));
+    const storage = single(params, 'storage');
+    const target = single(params, 'target');
+    if (target && target !== node) throw fail(`can't clone CT to node '${target}' (CT uses local storage)`);
+
+    // set_lock(disk): a second clone from the same source fails here, synchronously.
+    GuestStore.checkLock(src);
+    src.config.lock = 'disk';
+    let created = false;
+    try {
+      this.ctx.guests.checkUnused(newid);
+      const running = src.status === 'running';
+      const full = fullRaw !== undefined ? /^(1|true|yes|on)$/i.test(fullRaw) : !GuestStore.isTemplate(src);
+      let base = { config: src.config, lxc: src.lxc };
+      if (snapname !== undefined) {
+        const snap = findSnapshot(src, snapname);
+        if (!snap) throw fail(`snapshot '${snapname}' does not exist`);
+        base = { config: snap.config, lxc: snap.lxc };
+      }
+      if (storage !== undefined && !full) throw fail("parameter 'storage' not allowed for linked clones");
+      if (running && snapname === undefined && full) throw fail('Full clone of a running container is only possible from a snapshot');
+      const disks = Object.keys(base.config).filter((k) => MOUNT_KEY.test(k)).sort();
+      for (const key of disks) {
+        const mp = parseMountPoint(base.config[key]!);
+        if (mp.type !== 'volume') throw fail(`unable to clone mountpoint '${key}' (type ${mp.type})`);
+        if (!full && !volumeHasFeature(this.ctx, 'clone', mp, snapname)) throw fail(`Linked clone feature for '${mp.volume}' is not available`);
+      }
+      if (storage !== undefined) this.ctx.storages.requireContent(storage, node, 'rootdir');
+
+      const { snapshots: _s, parent: _p, snaptime: _t, template: _tp, lock: _l, ...copied } = base.config;
+      const config: Record<string, string> = { ...copied, lock: 'create' };
+      for (const k of Object.keys(config).filter((k) => /^net\d+$/.test(k))) {
+        const ps = parsePropertyString(config[k]!);
+        ps.props.delete('hwaddr');
+        config[k] = normalizeLxcNet(k, [...ps.props].map(([a, b]) => `${a}=${b}`).join(','));
+      }
+      const hostname = single(params, 'hostname');
+      const description = single(params, 'description');
+      if (hostname !== undefined) config.hostname = hostname;
+      if (description !== undefined) config.description = description;
+      const g: GuestRecord = { vmid: newid, type: 'lxc', node, config, lxc: base.lxc.map(([k, v]) => [k, v]), snapshots: [], status: 'stopped' };
+      this.ctx.guests.put(g);
+      created = true;
+      this.ctx.changed();
+
+      return this.task(op, node, 'vzclone', src.vmid, async (t) => {
+        t.log(`creating a clone of container ${src.vmid} with ID ${newid}`);
+        const made: string[] = [];
+        try {
+          t.log(`create ${full ? 'full' : 'linked'} clone of mountpoint rootfs (${parseMountPoint(base.config.rootfs ?? '').volume})`);
+          await t.work(this.ctx.durations.vzclone);
+          for (const key of disks) {
+            const mp = parseMountPoint(base.config[key]!);
+            const srcSpec = this.ctx.storages.require(mp.storage!);
+            const srcDs = datasetOf(this.ctx, mp)!;
+            let volume: string;
+            if (full) {
+              const spec = this.ctx.storages.require(storage ?? mp.storage!);
+              const size = parseSize(mp.props.get('size') ?? '') ?? this.ctx.zfs.get(srcDs)?.size ?? 4 * 1024 ** 3;
+              const volname = allocVolume(this.ctx, spec, newid, 'subvol', size);
+              volume = `${spec.id}:${volname}`;
+            } else {
+              const last = this.ctx.storages.freeVolname(srcSpec, newid, 'subvol');
+              zfsCall(() => this.ctx.zfs.clone(`${srcDs}@__base__`, `${srcSpec.pool}/${last}`));
+              volume = `${srcSpec.id}:${mp.volname}/${last}`;
+            }
+            made.push(volume);
+            g.config[key] = printMount(volume, mp.props);
+          }
+          await this.ctx.fs.clone(src.vmid, newid, snapname);
+          delete g.config.lock;
+          if (src.config.lock === 'disk') delete src.config.lock;
+          this.ctx.changed();
+          this.record('lxc.clone', op, src, { newid, snapname, full, hostname: g.config.hostname }, t.upid);
+        } catch (err) {
+          for (const v of made) freeVolume(this.ctx, parseMountPoint(v), newid);
+          this.ctx.guests.delete(newid);
+          if (src.config.lock === 'disk') delete src.config.lock;
+          this.ctx.changed();
+          throw new TaskError(`clone failed: ${(err as Error).message}`);
+        }
+      });
+    } catch (err) {
+      if (created) this.ctx.guests.delete(newid);
+      if (src.config.lock === 'disk') delete src.config.lock;
+      this.ctx.changed();
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- config
+
+  getConfig(node: string, vmid: number | string, opts: { snapshot?: string; current?: boolean } = {}): Record<string, unknown> {
+    const g = this.guest(node, vmid);
+    if (opts.snapshot !== undefined && opts.current) throw paramError({ snapshot: "cannot use 'snapshot' parameter with 'current'", current: "cannot use 'snapshot' parameter with 'current'" });
+    let section = g.config;
+    let lxc = g.lxc;
+    if (opts.snapshot !== undefined) {
+      const snap = findSnapshot(g, opts.snapshot);
+      if (!snap) throw fail(`snapshot '${opts.snapshot}' does not exist`);
+      section = { ...snap.config, ...(snap.description ? { description: snap.description } : {}) };
+      lxc = snap.lxc;
+    }
+    const out: Record<string, unknown> = { ...configToJson('lxc', section), digest: GuestStore.digest(g) };
+    if (lxc.length) out.lxc = lxc.map(([k, v]) => [k, v]);
+    return out;
+  }
+
+  /** `PUT config`: synchronous; only keys whose value differs count as changes. */
+  async setConfig(op: OpContext, node: string, vmid: number | string, params: Params): Promise<void> {
+    const { config, extra } = validateConfigParams('lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
+    const g = this.guest(node, vmid);
+    const deletes = String(extra.delete ?? '')
+      .split(/[,;\s]+/)
+      .filter(Boolean);
+    if (Object.keys(config).length === 0 && deletes.length === 0 && !extra.revert) throw fail('no options specified');
+    for (const d of deletes) if (!/^[a-z][a-z0-9_-]*$/.test(d) || (!(d in g.config) && !/^(mp|net|dev|unused)\d+$|^[a-z]+$/.test(d))) throw paramError({ delete: `unknown option '${d}'` });
+    this.checkRootOnly(op, config, g.config.unprivileged === '1');
+    for (const d of deletes) if (/^(mp\d+|dev\d+)$/.test(d) && op.user !== 'root@pam' && g.config[d]) this.checkRootOnly(op, { [d]: g.config[d]! }, g.config.unprivileged === '1');
+    const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('lxc', g.vmid), CONFIG_LOCK_TIMEOUT_MS);
+    try {
+      const fault = this.ctx.faults.match('task', `vzconfig:${g.vmid}`);
+      if (fault?.kind === 'task-fail') throw fail(fault.message ?? 'simulated failure of config update');
+      GuestStore.checkLock(g);
+      if (extra.digest !== undefined && extra.digest !== GuestStore.digest(g)) throw fail('detected modified configuration - file changed by other user? Try again.');
+      if (deletes.includes('rootfs')) throw fail("unable to delete required option 'rootfs'");
+      const changed: string[] = [];
+      for (const [key, raw] of Object.entries(config)) {
+        let value = raw;
+        if (key === 'unprivileged') throw fail("unable to modify read-only option: 'unprivileged'");
+        if (/^net\d+$/.test(key)) {
+          const current = g.config[key];
+          const hw = current ? parsePropertyString(current).props.get('hwaddr') : undefined;
+          const ps = parsePropertyString(value);
+          if (!ps.props.has('hwaddr') && hw) value = `${value},hwaddr=${hw}`;
+          value = normalizeLxcNet(key, value);
+        }
+        if (MOUNT_KEY.test(key)) {
+          const mp = parseMountPoint(value);
+          if (key === 'rootfs' && mp.allocate !== undefined) throw fail('unable to change rootfs volume with a size allocation; use resize');
+          if (mp.type === 'volume' && mp.allocate !== undefined) {
+            const spec = this.ctx.storages.requireContent(mp.storage!, node, 'rootdir', key);
+            const volname = allocVolume(this.ctx, spec, g.vmid, 'subvol', mp.allocate);
+            mp.props.set('size', formatSize(mp.allocate));
+            value = printMount(`${spec.id}:${volname}`, mp.props);
+          } else if (mp.type !== 'volume' || key !== 'rootfs') {
+            value = printMount(mp.volume, mp.props);
+          }
+        }
+        if (g.config[key] === value) continue;
+        g.config[key] = value;
+        changed.push(key);
+      }
+      const deleted: string[] = [];
+      for (const d of deletes) {
+        if (!(d in g.config)) continue;
+        const old = g.config[d]!;
+        delete g.config[d];
+        deleted.push(d);
+        // A deleted volume mount point becomes `unusedN`, as PVE keeps the data.
+        if (/^mp\d+$/.test(d)) {
+          const mp = parseMountPoint(old);
+          if (mp.type === 'volume') {
+            let n = 0;
+            while (`unused${n}` in g.config) n++;
+            g.config[`unused${n}`] = mp.volume;
+          }
+        }
+      }
+      if (changed.length || deleted.length) {
+        this.ctx.changed();
+        this.record('lxc.config', op, g, { changed, deleted, values: Object.fromEntries(changed.map((k) => [k, g.config[k]])) });
+      }
+    } finally {
+      release();
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+
+  status(node: string, vmid: number | string): Record<string, unknown> {
+    const g = this.guest(node, vmid);
+    const maxmem = Number(g.config.memory ?? 512) * 1024 * 1024;
+    const rootfs = parseMountPoint(g.config.rootfs ?? '');
+    const out: Record<string, unknown> = {
+      vmid: g.vmid,
+      type: 'lxc',
+      status: g.status,
+      name: g.config.hostname ?? `CT${g.vmid}`,
+      cpus: Number(g.config.cores ?? 1),
+      maxmem,
+      maxswap: Number(g.config.swap ?? 512) * 1024 * 1024,
+      maxdisk: parseSize(rootfs.props.get('size') ?? '') ?? 0,
+      mem: g.status === 'running' ? Math.floor(maxmem / 8) : 0,
+      swap: 0,
+      disk: 0,
+      cpu: 0,
+      uptime: g.status === 'running' && g.startedAt ? Math.floor((this.ctx.clock.now() - g.startedAt) / 1000) : 0,
+      netin: 0,
+      netout: 0,
+      diskread: 0,
+      diskwrite: 0,
+      ha: { managed: 0 },
+    };
+    if (g.status === 'running') out.pid = 100000 + g.vmid;
+    if (g.config.lock) out.lock = g.config.lock;
+    if (GuestStore.isTemplate(g)) out.template = 1;
+    if (g.config.tags) out.tags = g.config.tags;
+    return out;
+  }
+
+  async start(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+    if (g.status === 'running') throw fail(`CT ${g.vmid} already running`);
+    return this.task(op, node, 'vzstart', g.vmid, (t) => this.runStart(op, g, t));
+  }
+
+  private async runStart(op: OpContext, g: GuestRecord, t: Parameters<Parameters<SimContext['tasks']['start']>[0]['run']>[0]): Promise<void> {
+    if (GuestStore.isTemplate(g)) throw new TaskError("you can't start a CT if it's a template");
+    GuestStore.checkLock(g);
+    await t.work(this.ctx.durations.vzstart);
+    if (g.status === 'running') throw new TaskError(`CT ${g.vmid} already running`);
+    g.status = 'running';
+    g.startedAt = this.ctx.clock.now();
+    this.ctx.changed();
+    this.record('lxc.start', op, g, {}, t.upid);
+  }
+
+  async stop(op: OpContext, node: string, vmid: number | string, params: Params = {}, kind: 'stop' | 'shutdown' = 'stop'): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+    if (g.status !== 'running') throw fail(`CT ${g.vmid} not running`);
+    return this.task(op, node, kind === 'stop' ? 'vzstop' : 'vzshutdown', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      await t.work(kind === 'stop' ? this.ctx.durations.vzstop : this.ctx.durations.vzshutdown);
+      this.markStopped(g);
+      this.record(kind === 'stop' ? 'lxc.stop' : 'lxc.shutdown', op, g, {}, t.upid);
+    });
+  }
+
+  private markStopped(g: GuestRecord): void {
+    g.status = 'stopped';
+    delete g.startedAt;
+    this.ctx.changed();
+  }
+
+  // ------------------------------------------------------------- snapshots
+
+  listSnapshots(node: string, vmid: number | string): Array<Record<string, string | number>> {
+    return listSnapshots(this.guest(node, vmid));
+  }
+
+  async snapshot(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
+    const snapname = single(params, 'snapname');
+    const err = checkSnapname(snapname);
+    if (err) throw paramError({ snapname: err });
+    const g = this.guest(node, vmid);
+    checkSnapshotNameUsable(g, snapname!);
+    const description = single(params, 'description');
+    return this.task(op, node, 'vzsnapshot', g.vmid, async (t) => {
+      t.log(`create snapshot '${snapname}'`);
+      await createSnapshot(this.ctx, g, snapname!, description, t, this.ctx.durations.vzsnapshot);
+      this.record('lxc.snapshot', op, g, { snapname, description }, t.upid);
+    });
+  }
+
+  async deleteSnapshot(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    const force = /^(1|true|yes|on)$/i.test(single(params, 'force') ?? '');
+    return this.task(op, node, 'vzdelsnapshot', g.vmid, async (t) => {
+      await deleteSnapshot(this.ctx, g, snapname, force, t, this.ctx.durations.vzdelsnapshot);
+      this.record('lxc.snapshot.delete', op, g, { snapname }, t.upid);
+    });
+  }
+
+  async rollback(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    const start = /^(1|true|yes|on)$/i.test(single(params, 'start') ?? '');
+    return this.task(op, node, 'vzrollback', g.vmid, async (t) => {
+      await rollbackSnapshot(this.ctx, g, snapname, t, this.ctx.durations.vzrollback, async () => {
+        t.log(`stopping container ${g.vmid}`);
+        this.markStopped(g);
+      });
+      this.record('lxc.rollback', op, g, { snapname }, t.upid);
+      if (start) await this.runStart(op, g, t);
+    });
+  }
+
+  // -------------------------------------------------------------- template
+
+  /** `POST template`: answers null at once while a `vztemplate` task converts the volumes. */
+  async template(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    GuestStore.checkLock(g);
+    if (g.snapshots.length) throw fail('unable to create template, because CT contains snapshots');
+    if (GuestStore.isTemplate(g)) throw fail("you can't convert a template to a template");
+    if (g.status === 'running') throw fail("you can't convert a CT to template if the CT is running");
+    g.config.lock = 'disk';
+    this.ctx.changed();
+    return this.task(op, node, 'vztemplate', g.vmid, async (t) => {
+      try {
+        const disks = guestDisks('lxc', g.config);
+        for (const d of disks) {
+          if (!volumeHasFeature(this.ctx, 'template', d.mp)) throw new TaskError(`Template feature is not available for '${d.mp.volume}'`);
+        }
+        await t.work(this.ctx.durations.vztemplate);
+        for (const d of disks) {
+          const spec = this.ctx.storages.require(d.mp.storage!);
+          const oldDs = datasetOf(this.ctx, d.mp)!;
+          const baseName = d.mp.volname!.replace(/^subvol-/, 'basevol-');
+          const newDs = `${spec.pool}/${baseName}`;
+          zfsCall(() => this.ctx.zfs.rename(oldDs, newDs));
+          zfsCall(() => this.ctx.zfs.snapshot(`${newDs}@__base__`));
+          g.config[d.key] = printMount(`${spec.id}:${baseName}`, d.mp.props);
+        }
+        g.config.template = '1';
+        delete g.config.lock;
+        this.ctx.changed();
+        this.record('lxc.template', op, g, {}, t.upid);
+      } finally {
+        if (g.config.lock === 'disk') {
+          delete g.config.lock;
+          this.ctx.changed();
+        }
+      }
+    });
+  }
+
+  // --------------------------------------------------------------- destroy
+
+  async destroy(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    const force = /^(1|true|yes|on)$/i.test(single(params, 'force') ?? '');
+    if (g.config.protection === '1') throw fail(`can't remove CT ${g.vmid} - protection mode enabled`);
+    GuestStore.checkLock(g);
+    if (g.status === 'running' && !force) throw fail(`unable to destroy CT ${g.vmid} - container is running`);
+    return this.task(op, node, 'vzdestroy', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      if (g.status === 'running') {
+        t.log(`stopping container ${g.vmid}`);
+        this.markStopped(g);
+      }
+      for (const d of guestDisks('lxc', g.config)) {
+        const ds = datasetOf(this.ctx, d.mp);
+        if (ds && this.ctx.zfs.get(`${ds}@__base__`) && this.ctx.zfs.clonesOf(`${ds}@__base__`).length) {
+          throw new TaskError(`base volume '${d.mp.volname}' is still in use by linked clones`);
+        }
+      }
+      g.config.lock = 'destroyed';
+      await t.work(this.ctx.durations.vzdestroy);
+      for (const d of guestDisks('lxc', g.config)) {
+        const warning = freeVolume(this.ctx, d.mp, g.vmid);
+        if (warning) t.log(`WARN: ${warning}`);
+      }
+      for (const [k, v] of Object.entries(g.config)) if (/^unused\d+$/.test(k)) freeVolume(this.ctx, parseMountPoint(v), g.vmid);
+      this.ctx.guests.delete(g.vmid);
+      await this.ctx.fs.destroy(g.vmid);
+      this.ctx.changed();
+      this.record('lxc.destroy', op, g, {}, t.upid);
+    });
+  }
+
+  // ---------------------------------------------------------------- resize
+
+  async resize(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
+    const disk = single(params, 'disk');
+    const size = single(params, 'size');
+    const errors: Record<string, string> = {};
+    if (!disk) errors.disk = SCHEMA_MISSING;
+    else if (!MOUNT_KEY.test(disk)) errors.disk = `value '${disk}' does not have a value in the enumeration 'rootfs, mp0, mp1, ...'`;
+    if (!size) errors.size = SCHEMA_MISSING;
+    else if (!/^\+?\d+(\.\d+)?[KMGT]?$/.test(size)) errors.size = 'value does not match the regex pattern';
+    if (Object.keys(errors).length) throw paramError(errors);
+    const g = this.guest(node, vmid);
+    GuestStore.checkLock(g);
+    const value = g.config[disk!];
+    if (!value) throw fail(`unable to parse config line: ${disk}`);
+    const mp = parseMountPoint(value);
+    if (mp.type !== 'volume') throw fail(`you can't resize a ${mp.type} mount point`);
+    const current = parseSize(mp.props.get('size') ?? '') ?? 0;
+    const delta = size!.startsWith('+');
+    const requested = parseSize(size!.replace(/^\+/, ''), 'G')!;
+    const newSize = delta ? current + requested : requested;
+    if (newSize < current) throw fail('unable to shrink disk size');
+    return this.task(op, node, 'resize', g.vmid, async (t) => {
+      await t.work(this.ctx.durations.vzresize);
+      const ds = datasetOf(this.ctx, mp);
+      const d = ds ? this.ctx.zfs.get(ds) : undefined;
+      if (d) d.size = newSize;
+      mp.props.set('size', formatSize(newSize));
+      g.config[disk!] = printMount(mp.volume, mp.props);
+      this.ctx.changed();
+      this.record('lxc.resize', op, g, { disk, size: formatSize(newSize) }, t.upid);
+    });
+  }
+}
