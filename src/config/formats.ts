@@ -38,7 +38,8 @@ const DNS_LABEL = '[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?';
 const DNS_NAME_RE = new RegExp(`^(${DNS_LABEL}\\.)*${DNS_LABEL}$`);
 
 /** Container hostname / VM name: PVE's `dns-name` format, at most 255 characters (LXC `hostname`). */
-export const hostname = z.string().check((ctx) => {
+// JSON Schema lacks the custom check below, so the pattern is given to editors explicitly.
+export const hostname = z.string().meta({ pattern: DNS_NAME_RE.source, maxLength: 255 }).check((ctx) => {
   const v = ctx.value;
   if (v.length > 255 || !DNS_NAME_RE.test(v)) {
     ctx.issues.push({
@@ -54,13 +55,13 @@ export const hostname = z.string().check((ctx) => {
 /** PVE `pve-storage-id`. */
 export const storageId = z
   .string()
-  .regex(/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i, 'must be a Proxmox storage ID (e.g. "local-zfs")');
+  .regex(/^[A-Za-z][A-Za-z0-9\-_.]*[A-Za-z0-9]$/, 'must be a Proxmox storage ID (e.g. "local-zfs")');
 
 /** PVE snapshot names (`pve-configid`, at most 40 characters); `current` and `vzdump` are reserved. */
 export const snapshotName = z
   .string()
   .max(40)
-  .regex(/^[a-z][a-z0-9_-]+$/i, 'must start with a letter and contain only letters, digits, "-" and "_"')
+  .regex(/^[A-Za-z][A-Za-z0-9_-]+$/, 'must start with a letter and contain only letters, digits, "-" and "_"')
   .refine((s) => s !== 'current' && s !== 'vzdump', 'is reserved by Proxmox');
 
 export const ipv4 = z.string().refine(isIpv4, 'must be an IPv4 address such as 10.0.0.1');
@@ -76,7 +77,7 @@ export const cidrOrDhcp = z
 /** PVE `mac-addr`: six hex octets, and unicast (the first octet even), as PVE refuses multicast MACs. */
 export const macAddress = z
   .string()
-  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, 'must be a MAC address such as 52:54:00:67:89:B0')
+  .regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, 'must be a MAC address such as 52:54:00:67:89:B0')
   .refine((m) => parseInt(m.slice(0, 2), 16) % 2 === 0, 'must be a unicast MAC address (first octet even), as PVE requires');
 
 /** Interface and bridge names inside `net0` (PVE: `[-_.\w\d]+`). */

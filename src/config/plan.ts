@@ -1,0 +1,128 @@
+/**
+ * What building a guest involves, worked out from the config alone (no Proxmox contact): the chain
+ * of templates to build first and, for each, the steps the build workflow runs, with the values it
+ * will use. Pure; `phoenix-client plan` prints it.
+ */
+import { ancestors, guestGraph } from './graph';
+import { resolveGuest } from './guest';
+import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
+import { isTemplate } from './model';
+
+/** Step names of the container build, in order (the LXC provisioning workflow's step names). */
+export const LXC_STEPS = [
+  'ensure_container_defined',
+  'apply_configurations',
+  'apply_shared_volumes',
+  'start_container',
+  'apply_features',
+  'run_application_script',
+  'run_health_check',
+  'create_template_snapshot',
+] as const;
+
+/** Step names of the VM build, in order (the VM provisioning workflow's step names). */
+export const VM_STEPS = [
+  'ensure_vm_defined',
+  'apply_vm_configurations',
+  'start_vm',
+  'wait_for_guest_agent',
+  'wait_for_cloud_init',
+  'create_vm_snapshot',
+  'convert_to_template',
+] as const;
+
+export type StepName = (typeof LXC_STEPS)[number] | (typeof VM_STEPS)[number];
+
+export interface PlannedStep {
+  readonly step: StepName;
+  readonly detail: string;
+}
+
+export interface GuestPlan {
+  readonly id: number;
+  readonly kind: Guest['kind'];
+  readonly name: string;
+  readonly template: boolean;
+  /** Guests that must be built and running before this one starts (its `dependencies`). */
+  readonly dependencies: readonly number[];
+  readonly steps: readonly PlannedStep[];
+}
+
+export interface TargetPlan {
+  readonly target: number;
+  /** Clone chain, root first, ending with the target. */
+  readonly chain: readonly GuestPlan[];
+}
+
+export function planTargets(config: PhoenixConfig, ids: readonly number[]): TargetPlan[] {
+  const graph = guestGraph(config);
+  return ids.map((id) => {
+    resolveGuest(config, id); // unknown IDs fail here with a clear error
+    return { target: id, chain: ancestors(graph, id).map((a) => planGuest(config, resolveGuest(config, a))) };
+  });
+}
+
+export function planGuest(config: PhoenixConfig, guest: Guest): GuestPlan {
+  return {
+    id: guest.id,
+    kind: guest.kind,
+    name: guest.name,
+    template: isTemplate(guest),
+    dependencies: guest.kind === 'lxc' ? guest.dependencies : [],
+    steps: guest.kind === 'lxc' ? lxcSteps(config, guest) : vmSteps(config, guest),
+  };
+}
+
+function lxcSteps(config: PhoenixConfig, ct: LxcGuest): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const add = (step: StepName, detail: string): void => void steps.push({ step, detail });
+
+  if (ct.clone_from_ctid !== undefined) {
+    const parent = resolveGuest(config, ct.clone_from_ctid);
+    add('ensure_container_defined', `clone from ${parent.id} snapshot ${parent.kind === 'lxc' ? parent.template_snapshot_name : '?'}`);
+  } else {
+    add('ensure_container_defined', `create from ostemplate ${ct.template} on ${ct.storage_pool} (${ct.storage_size_gb} GiB)`);
+  }
+  const net = ct.network_config;
+  const settings = [
+    `${ct.cores} cores`,
+    `${ct.memory_mb} MiB`,
+    `net ${net.name} on ${net.bridge} ${net.ip}${net.gw ? ` gw ${net.gw}` : ''}`,
+    ...(ct.gpu_assignment.length > 0 ? [`GPUs ${ct.gpu_assignment.join(',')}`] : []),
+    ...[...ct.volumes, ...ct.zfs_volumes].map((v) => `volume ${v.name} ${v.pool}:${v.size_gb} at ${v.mount_point}`),
+  ];
+  add('apply_configurations', settings.join(', '));
+  if (ct.shared_mounts.length > 0) {
+    add('apply_shared_volumes', ct.shared_mounts.map((m) => `${m.volume} ${m.host_path} at ${m.mount_point}`).join(', '));
+  }
+  add('start_container', ct.dependencies.length > 0 ? `after ${ct.dependencies.join(', ')} are running` : '');
+  if (ct.features.length > 0) add('apply_features', ct.features.join(', '));
+  if (ct.application_script) add('run_application_script', ct.application_script);
+  if (ct.health_check) {
+    const h = ct.health_check;
+    add('run_health_check', `${h.command} (up to ${h.retries} tries, ${h.interval} s apart)`);
+  }
+  if (ct.template_snapshot_name) add('create_template_snapshot', ct.template_snapshot_name);
+  return steps;
+}
+
+function vmSteps(config: PhoenixConfig, vm: VmGuest): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const add = (step: StepName, detail: string): void => void steps.push({ step, detail });
+  if (vm.clone_from_vmid !== undefined) {
+    add('ensure_vm_defined', `full clone of template ${vm.clone_from_vmid} on ${vm.storage_pool}, disk ${vm.disk_size_gb} GiB`);
+  } else {
+    add('ensure_vm_defined', `create from cloud image ${vm.template_image} on ${vm.storage_pool}, disk ${vm.disk_size_gb} GiB`);
+  }
+  const net = vm.network_config;
+  add(
+    'apply_vm_configurations',
+    `${vm.cores} cores, ${vm.memory_mb} MiB, ${vm.network_bridge} ${net.ip}${net.gw ? ` gw ${net.gw}` : ''}, cloud-init user ${vm.user_config.username}`,
+  );
+  add('start_vm', '');
+  add('wait_for_guest_agent', '');
+  add('wait_for_cloud_init', vm.features.length > 0 ? `first boot runs features: ${vm.features.join(', ')}` : 'first boot');
+  if (vm.is_template) add('convert_to_template', 'clean cloud-init state and machine-id, stop, qm template');
+  else if (vm.template_snapshot_name) add('create_vm_snapshot', vm.template_snapshot_name);
+  return steps;
+}
