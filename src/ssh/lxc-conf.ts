@@ -10,11 +10,11 @@ export interface LxcConfLine {
 
 /** Accepts `lxc.x: v`, `lxc.x = v` and `lxc.x=v` (the upstream config uses the last form). */
 export function parseLxcConfLine(line: string): LxcConfLine {
+  // A line break in a value would smuggle in a second config line.
+  if (/[\n\r\0]/.test(line)) throw new Error(`lxc config line must be a single line: ${JSON.stringify(line)}`);
   const m = /^\s*(lxc\.[A-Za-z0-9_.]+)\s*[:=]\s*(.*?)\s*$/.exec(line);
   if (!m) throw new Error(`not a raw lxc.* config line: ${JSON.stringify(line)}`);
-  const value = m[2]!;
-  if (/[\n\r\0]/.test(value) || /[\n\r\0]/.test(line)) throw new Error(`lxc config line must be a single line: ${JSON.stringify(line)}`);
-  return { key: m[1]!, value };
+  return { key: m[1]!, value: m[2]! };
 }
 
 export const formatLxcConfLine = (l: LxcConfLine): string => `${l.key}: ${l.value}`;
