@@ -1,0 +1,65 @@
+import { WithTotal } from '../wire';
+import { single } from '../../state/schema';
+import type { Route } from '../router';
+
+/** Version, cluster views, nodes, storage and tasks. */
+export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
+  const release = pveVersion === '9.0' ? { version: '9.0.3', release: '9.0', repoid: '025864202ebb6109' } : { version: '8.2.4', release: '8.2', repoid: 'faa83925c9641325' };
+  return [
+    { method: 'GET', path: '/version', handler: () => ({ ...release, console: 'xtermjs' }) },
+    { method: 'GET', path: '/cluster/nextid', handler: ({ state, params }) => state.cluster.nextId(single(params, 'vmid')) },
+    { method: 'GET', path: '/cluster/resources', handler: ({ state, params }) => state.cluster.resources(single(params, 'type')) },
+    { method: 'GET', path: '/nodes', handler: ({ state }) => state.cluster.nodes() },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/status',
+      handler: ({ state, path }) => {
+        state.cluster.requireNode(path.node!);
+        const n = state.cluster.nodes().find((x) => x.node === path.node)!;
+        return { uptime: n.uptime, cpu: n.cpu, cpuinfo: { cpus: n.maxcpu, sockets: 2, model: 'phoenix-sim vCPU' }, memory: { total: n.maxmem, used: n.mem, free: Number(n.maxmem) - Number(n.mem) }, pveversion: `pve-manager/${release.version}/${release.repoid}`, kversion: 'Linux 6.8.12-1-pve' };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/storage',
+      handler: ({ state, path, params }) => state.cluster.storages(path.node!, { content: single(params, 'content'), storage: single(params, 'storage'), enabled: single(params, 'enabled') }),
+    },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/storage/{storage}/content',
+      handler: ({ state, path, params }) => {
+        const vmid = single(params, 'vmid');
+        return state.cluster.storageContent(path.node!, path.storage!, single(params, 'content'), vmid ? Number(vmid) : undefined);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/tasks',
+      handler: ({ state, path, params }) => {
+        const num = (k: string): number | undefined => (single(params, k) !== undefined ? Number(single(params, k)) : undefined);
+        const r = state.cluster.tasks(path.node!, {
+          source: single(params, 'source'),
+          vmid: num('vmid'),
+          typefilter: single(params, 'typefilter'),
+          userfilter: single(params, 'userfilter'),
+          errors: single(params, 'errors') === '1',
+          start: num('start'),
+          limit: num('limit'),
+          since: num('since'),
+          until: num('until'),
+          statusfilter: single(params, 'statusfilter'),
+        });
+        return new WithTotal(r.data, r.total);
+      },
+    },
+    { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status', handler: ({ state, path }) => state.cluster.taskStatus(path.node!, path.upid!) },
+    {
+      method: 'GET',
+      path: '/nodes/{node}/tasks/{upid}/log',
+      handler: ({ state, path, params }) => {
+        const r = state.cluster.taskLog(path.node!, path.upid!, Number(single(params, 'start') ?? 0), Number(single(params, 'limit') ?? 50));
+        return new WithTotal(r.data, r.total);
+      },
+    },
+  ];
+}

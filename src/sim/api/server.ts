@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PveError, fail, notImplemented } from '../state/errors';
+import { FlockTable } from '../state/flocks';
+import type { SimState } from '../state';
+import type { FaultSpec } from '../state/faults';
+import type { Params } from '../state/types';
+import { Authenticator, type AuthResult } from './auth';
+import type { Credentials } from './credentials';
+import { bodyParams, parseFormEncoded, readBody } from './params';
+import { Router } from './router';
+import { accessRoutes } from './routes/access';
+import { clusterRoutes } from './routes/cluster';
+import { lxcRoutes } from './routes/lxc';
+import { qemuRoutes } from './routes/qemu';
+import { handleSimControl } from './sim-controls';
+import { sendData, sendError, type PveVersion } from './wire';
+
+/**
+ * The HTTPS front of phoenix-sim: PVE's request handling order —
+ * route (501 if none), authenticate (401, delayed), parameters, handler —
+ * with injected faults applied between authentication and the handler.
+ */
+export interface ApiServerOptions {
+  state: SimState;
+  credentials: Credentials;
+  tls: { certPem: string; keyPem: string; caPem: string };
+  pveVersion: PveVersion;
+}
+
+const API_PREFIX = '/api2/json';
+
+export function buildRouter(auth: Authenticator, pveVersion: PveVersion): Router {
+  return new Router().add(accessRoutes(auth)).add(clusterRoutes(pveVersion)).add(lxcRoutes).add(qemuRoutes);
+}
+
+export function createApiServer(opts: ApiServerOptions): Server {
+  const auth = new Authenticator(opts.credentials);
+  const router = buildRouter(auth, opts.pveVersion);
+  // Sending the CA after the node certificate lets clients pin either of them.
+  const server = createServer({ cert: opts.tls.certPem + opts.tls.caPem, key: opts.tls.keyPem, keepAliveTimeout: 5000 }, (req, res) => {
+    handle(opts, auth, router, req, res).catch((err) => {
+      if (!res.headersSent) sendError(res, fail((err as Error).message ?? String(err)), opts.pveVersion);
+      else res.destroy();
+    });
+  });
+  return server;
+}
+
+async function handle(opts: ApiServerOptions, auth: Authenticator, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  const url = new URL(req.url ?? '/', 'https://sim');
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (url.pathname.startsWith('/sim/') || url.pathname === '/sim') return handleSimControl(opts.state, () => router.list(), req, res, url);
+
+  const relPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
+  try {
+    const body = await readBody(req);
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw notImplemented(method, url.pathname);
+    const matched = router.match(method, relPath);
+    if (!matched) throw notImplemented(method, relPath);
+    if ((method === 'GET' || method === 'DELETE') && body.length) throw new PveError(501, `Unexpected content for method '${method}'`);
+
+    let who: AuthResult = { user: 'root@pam', kind: 'ticket' };
+    if (!matched.route.public) who = auth.authenticate(req);
+
+    const fault = opts.state.faults.match('api', `${method} ${relPath}`);
+    if (fault && (await applyFault(fault, relPath, opts, res, req))) return;
+
+    const params: Params = bodyParams(body, req.headers['content-type']);
+    // Query parameters override body parameters of the same name.
+    Object.assign(params, parseFormEncoded(url.search.slice(1)));
+    for (const [k, v] of Object.entries(matched.path)) {
+      const given = params[k];
+      if (given !== undefined && String(given) !== v) throw new PveError(400, 'Parameter verification failed.', { [k]: 'duplicate parameter (already defined in URI) with conflicting values!' });
+      delete params[k];
+    }
+    delete params._dc;
+    const result = await matched.route.handler({ state: opts.state, op: { user: who.user, via: 'api' }, params, path: matched.path });
+    sendData(res, result);
+  } catch (err) {
+    const pveErr = err instanceof PveError ? err : fail(err instanceof Error ? err.message : String(err));
+    if (pveErr.status === 401) {
+      // PVE answers failed authentication only after 3 s (scaled here by timeScale).
+      const wait = opts.state.clock.scaled(opts.state.durations.authFailure) - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    sendError(res, pveErr, opts.pveVersion);
+  }
+}
+
+/** Applies an `api` fault; true if the request has been answered (or dropped). */
+async function applyFault(fault: FaultSpec, relPath: string, opts: ApiServerOptions, res: ServerResponse, req: IncomingMessage): Promise<boolean> {
+  switch (fault.kind) {
+    case 'reset':
+      req.socket.destroy();
+      return true;
+    case 'slow':
+      await new Promise((r) => setTimeout(r, fault.delayMs));
+      return false;
+    case 'http-error': {
+      const status = fault.status ?? 500;
+      sendError(res, new PveError(status, fault.message ?? (status === 503 ? 'Service Unavailable' : 'simulated internal error')), opts.pveVersion);
+      return true;
+    }
+    case 'lock': {
+      const m = /\/(lxc|qemu)\/(\d+)/.exec(relPath);
+      const type = m?.[1] === 'qemu' ? 'qemu' : 'lxc';
+      const vmid = Number(m?.[2] ?? 0);
+      const message =
+        !fault.lock || fault.lock === 'timeout' ? `can't lock file '${FlockTable.configLockFile(type, vmid)}' - got timeout` : `${type === 'qemu' ? 'VM' : 'CT'} is locked (${fault.lock})`;
+      sendError(res, fail(message), opts.pveVersion);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
