@@ -77,11 +77,12 @@ export function parseConfigSources(sources: ConfigSources): LoadedConfig {
   const lxc = parse('lxc') as LxcFile | undefined;
   const vm = parse('vm') as VmFile | undefined;
   const hypervisor = parse('hypervisor') as HypervisorFile | undefined;
-  // Cross-file checks on a half-read configuration would mostly repeat the errors above.
-  if (!lxc || !vm || !hypervisor) throw new ConfigError(errors, warnings);
+  // Cross-file checks need both guest files; without a valid hypervisor file they still run, minus
+  // its shared volumes and host address, so one bad file does not hide the other errors.
+  if (!lxc || !vm) throw new ConfigError(errors, warnings);
 
   errors.push(...duplicateVmids(vm));
-  const resolved = resolveConfig(lxc, vm, hypervisor);
+  const resolved = resolveConfig(lxc, vm, hypervisor ?? {});
   errors.push(...resolved.errors);
   const vmIndex = new Map(vm.vms.map((v, i) => [v.vmid, i] as const));
   const checked = crossChecks(resolved.config, vmIndex);

@@ -27,7 +27,7 @@ const RULES: readonly SecretRule[] = [
     advice: (inSsh) =>
       inSsh
         ? `put the SSH password in ${ENV.sshPassword}`
-        : `Phoenix signs in to the API with a token: set token_id here and the secret in ${ENV.tokenSecret}; an SSH password goes in ${ENV.sshPassword}`,
+        : `Phoenix signs in to the API with a token (token_id here, its secret in ${ENV.tokenSecret}); an SSH password goes in ${ENV.sshPassword}`,
   },
 ];
 
@@ -42,7 +42,7 @@ export function extractSecretKeys(raw: unknown): ConfigIssue[] {
         errors.push({
           file: CONFIG_FILES.hypervisor,
           path: formatPath([...path, key]),
-          message: `secrets do not belong in config files; remove this key and ${rule.advice(path.includes('ssh'))}`,
+          message: `secrets do not belong in config files: remove this key; ${rule.advice(path.includes('ssh'))}`,
         });
         delete node[key];
         continue;

@@ -66,7 +66,7 @@ const CASES: readonly BadCase[] = [
     name: 'a secret in the proxmox block',
     breakIt: (f) => f.edit('hypervisor', (j) => void (j.proxmox.token_secret = '0b1e5c3a-9d7f-4e2b-8a61-2f4c9e7d3b10')),
     expect:
-      'phoenix_hypervisor_config.json: proxmox.token_secret: secrets do not belong in config files; remove this key and put the API token secret in PHOENIX_PVE_TOKEN_SECRET or a file named by PHOENIX_PVE_TOKEN_SECRET_FILE',
+      'phoenix_hypervisor_config.json: proxmox.token_secret: secrets do not belong in config files: remove this key; put the API token secret in PHOENIX_PVE_TOKEN_SECRET or a file named by PHOENIX_PVE_TOKEN_SECRET_FILE',
   },
   {
     name: 'a bind mount on a template',
