@@ -31,9 +31,11 @@ export function normalizeLxcNet(key: string, value: string): string {
 const QEMU_NIC_MODELS = ['virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'ne2k_pci', 'pcnet', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa'];
 
 export function normalizeQemuNet(key: string, value: string): string {
-  const { props } = parsePropertyString(value);
+  const { head, props } = parsePropertyString(value);
   let model: string | undefined;
   let mac: string | undefined;
+  // `virtio,bridge=vmbr0`: a bare model asks PVE for a new MAC.
+  if (head !== undefined && QEMU_NIC_MODELS.includes(head)) props.set(head, '');
   for (const m of QEMU_NIC_MODELS) {
     if (props.has(m)) {
       model = m;
