@@ -60,6 +60,7 @@ function fingerprintConnector(expected: string, timeout: number, hint: string): 
 
 /** An undici dispatcher that verifies the PVE host the way `trust` says. */
 export function createPinnedAgent({ trust, connectTimeoutMs, pinSettingHint }: PinnedAgentOptions): Agent {
+  if (!trust) throw new Error(`no TLS trust configured for the PVE host: pin its CA or certificate fingerprint in ${pinSettingHint}`);
   switch (trust.kind) {
     case 'ca':
       if (!/-----BEGIN CERTIFICATE-----/.test(trust.caPem)) {
