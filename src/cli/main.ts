@@ -5,12 +5,13 @@
  * one line to COMMANDS below. Nothing else changes.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, formatIssue, type Env } from '../config';
+import { ConfigError, didYouMean, formatIssue, type Env } from '../config';
 import type { Command, Output } from './command';
 import { planCommand } from './commands/plan';
 import { validateCommand } from './commands/validate';
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, UsageError } from './errors';
 
+// `any`: each entry keeps its own Options/Result pairing (see defineCommand); the table only dispatches.
 export const COMMANDS: readonly Command<any, any>[] = [
   validateCommand,
   planCommand,
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
   }
   const command = COMMANDS.find((c) => c.name === name);
   try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}${didYouMean(name, COMMANDS.map((c) => c.name))}`);
     if (rest.includes('--help') || rest.includes('-h')) {
       output.out(command.help);
       return EXIT_OK;

@@ -12,6 +12,7 @@ export { resolveConnection, type PveApiConnection, type PveConnection, type SshC
 export { parseOstemplate, ostemplateFileName, type OstemplateRef } from './ostemplate';
 export { planGuest, planTargets, LXC_STEPS, VM_STEPS, type GuestPlan, type PlannedStep, type TargetPlan } from './plan';
 export { IGNORED_KEYS } from './compat';
+export { didYouMean } from './suggest';
 export type { LxcEntry, LxcFile } from './schema/lxc';
 export type { VmEntry, VmFile } from './schema/vm';
 export type { HypervisorFile, SharedVolume } from './schema/hypervisor';
