@@ -5,7 +5,7 @@
  * closing the simulator never leaves a pending timer behind.
  */
 export class SimClock {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
   constructor(readonly timeScale: number) {
@@ -30,13 +30,17 @@ export class SimClock {
         this.timers.delete(t);
         resolve();
       }, delay);
-      this.timers.add(t);
+      this.timers.set(t, resolve);
     });
   }
 
+  /** Fast-forwards: pending sleeps end now, so running tasks finish instead of hanging. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const [t, resolve] of this.timers) {
+      clearTimeout(t);
+      resolve();
+    }
     this.timers.clear();
   }
 
