@@ -12,6 +12,8 @@ export interface ReadinessCheck {
   namespace: string;
   searchAttributes: readonly string[];
   timeoutMs: number;
+  /** Stops polling, e.g. once the server process has died and nobody waits for readiness any more. */
+  signal?: AbortSignal;
 }
 
 const FIRST_BACKOFF_MS = 50;
@@ -23,13 +25,14 @@ export async function waitUntilServing(check: ReadinessCheck): Promise<void> {
   let backoff = FIRST_BACKOFF_MS;
   let lastProblem = 'not contacted yet';
   for (;;) {
+    check.signal?.throwIfAborted();
     const problem = await probe(check);
     if (problem === undefined) return;
     lastProblem = problem;
     if (Date.now() + backoff > deadline) {
       throw new Error(`not ready after ${check.timeoutMs} ms: ${lastProblem}`);
     }
-    await sleep(backoff);
+    await sleep(backoff, undefined, { signal: check.signal });
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
 }

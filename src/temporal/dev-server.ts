@@ -111,9 +111,11 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
       tail.text(),
     );
   });
+  const stopPolling = new AbortController();
   try {
     await Promise.race([
       waitUntilServing({
+        signal: stopPolling.signal,
         address,
         namespace,
         searchAttributes: PHOENIX_SEARCH_ATTRIBUTES.map((key) => key.name),
@@ -127,6 +129,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     if (error instanceof DevServerStartError) throw error;
     throw new DevServerStartError(`temporal dev server on ${address} did not become ready: ${String(error)}`, tail.text());
   } finally {
+    stopPolling.abort();
     diedEarly.catch(() => undefined); // settled by the normal stop() later; nobody awaits it then
     spawnFailed.catch(() => undefined);
   }
