@@ -67,6 +67,9 @@ export interface LxcPlan {
   apparmorManagesNesting: boolean;
   /** Raw `lxc.*` key/value pairs written to the container's config file. */
   lxcOptions: Array<[string, string]>;
+  /** Volumes allocated on Proxmox storage and mounted (`mpN: <storage>:<size>,mp=<path>`). */
+  volumes: Array<{ name: string; storage: string; sizeGb: number; mountPath: string }>;
+  /** Host folders bind-mounted into the container (root-only: set over SSH). */
   sharedVolumes: SharedVolumeMount[];
   /** GPU indices passed through to the container (empty: none). */
   gpuIndices: number[];

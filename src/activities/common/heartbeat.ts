@@ -1,0 +1,36 @@
+/**
+ * Heartbeating for long activities. Details carry what a retried attempt needs to
+ * re-attach (a Proxmox UPID, a guest job id) plus a short human-readable state that
+ * `phoenix-client status` and the Web UI show for the running step.
+ */
+import { Context } from '@temporalio/activity';
+
+export interface StepHeartbeat {
+  /** Proxmox task this attempt is waiting on. */
+  upid?: string;
+  /** Guest job this attempt is waiting on. */
+  jobId?: string;
+  state?: string;
+  /** Last lines of the job's log, for the progress view. */
+  logTail?: string;
+}
+
+export function heartbeat(details: StepHeartbeat): void {
+  Context.current().heartbeat(details);
+}
+
+/** The details the previous attempt heartbeated, if this is a retry. */
+export function previousHeartbeat(): StepHeartbeat | undefined {
+  const details = Context.current().info.heartbeatDetails as StepHeartbeat | undefined;
+  return details && typeof details === 'object' ? details : undefined;
+}
+
+export function cancellation(): AbortSignal {
+  return Context.current().cancellationSignal;
+}
+
+/** A progress callback for the client layers' waits, heartbeating each poll. */
+export function heartbeatingProgress(base: StepHeartbeat) {
+  return (p: { what: string; state: string; elapsedMs: number }) =>
+    heartbeat({ ...base, state: `${p.what}: ${p.state} (${Math.round(p.elapsedMs / 1000)} s)` });
+}

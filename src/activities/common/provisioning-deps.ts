@@ -1,0 +1,124 @@
+/**
+ * What the provisioning activities need from the outside world: the configuration, a
+ * Proxmox API client, SSH sessions to the host, a Temporal client (to start or join a
+ * template's own workflow) and the folder holding the guest scripts. The worker builds
+ * them from its environment (`provisioningDepsFromEnv`); tests and the demo do the same
+ * with the simulator's connection settings in the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
+import { connectPve, type PveClient } from '../../proxmox/client';
+import type { PveTlsTrust } from '../../proxmox/tls';
+import { withSshConnection } from '../../ssh/connection';
+import { commandRunner, type CommandRunner } from '../../ssh/exec';
+import { createJobs } from '../../ssh/jobs';
+import { createPct } from '../../ssh/pct';
+import { pveSecrets, sshSecret } from './secrets';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** One SSH session to the PVE host: raw commands, pct helpers and guest jobs. */
+export interface HostSession {
+  run: CommandRunner;
+  pct: ReturnType<typeof createPct>;
+  jobs: ReturnType<typeof createJobs>;
+}
+
+export interface ProvisioningDeps {
+  /** Reads the three files anew, so an edited config applies to the next run. */
+  loadConfig(): Promise<PhoenixConfig>;
+  connection(): Promise<PveConnection>;
+  pve(): Promise<PveClient>;
+  /** A fresh, host-key-checked SSH connection for the duration of `fn`. */
+  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  temporal(): Client;
+  taskQueue: string;
+  /** The repository root holding `features/` and `apps/`. */
+  scriptsRoot: string;
+}
+
+export interface ProvisioningDepsOptions {
+  env: Env;
+  taskQueue: string;
+  temporal: () => Client;
+  scriptsRoot?: string;
+}
+
+/** `features/` and `apps/` sit beside src/ and dist/. */
+export const DEFAULT_SCRIPTS_ROOT = resolve(__dirname, '..', '..', '..');
+
+export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): ProvisioningDeps {
+  const { env } = options;
+  let client: PveClient | undefined;
+  let clientKey = '';
+
+  const loadConfigNow = async () => (await loadConfig(configDirFrom(undefined, env))).config;
+  const connection = async () => resolveConnection((await loadConfigNow()).hypervisor, env);
+
+  return {
+    loadConfig: loadConfigNow,
+    connection,
+    async pve() {
+      const conn = (await connection()).api;
+      const trust = tlsTrust(conn.tls);
+      const key = JSON.stringify([conn.host, conn.port, conn.tokenId, trust]);
+      // One keep-alive client per connection setting; rebuilt if the config changes.
+      if (!client || key !== clientKey) {
+        client?.close();
+        client = connectPve({
+          host: conn.host,
+          port: conn.port,
+          auth: { kind: 'token', tokenId: conn.tokenId, tokenSecret: pveSecrets(env).tokenSecret },
+          tls: trust,
+          pinSettingHint: 'proxmox.tls in phoenix_hypervisor_config.json (or PHOENIX_PVE_FINGERPRINT / PHOENIX_PVE_CA_FILE)',
+        });
+        clientKey = key;
+      }
+      return client;
+    },
+    async withHost(fn, signal) {
+      const ssh = (await connection()).ssh;
+      const secret = sshSecret(env);
+      const hostKey = ssh.hostKeyFingerprint
+        ? { sha256: ssh.hostKeyFingerprint }
+        : { knownHostsLine: knownHostsLine(ssh.knownHostsFile!, ssh.host, ssh.port) };
+      return withSshConnection(
+        {
+          host: ssh.host,
+          port: ssh.port,
+          username: ssh.user,
+          auth: secret.kind === 'key' ? { kind: 'key', privateKey: secret.privateKey } : { kind: 'password', password: secret.password },
+          hostKey,
+          ...(signal ? { signal } : {}),
+          pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
+        },
+        async (conn) => {
+          const run = commandRunner(conn);
+          const pct = createPct(run);
+          return fn({ run, pct, jobs: createJobs(pct) });
+        },
+      );
+    },
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
+    scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
+  };
+}
+
+function tlsTrust(tls: PveConnection['api']['tls']): PveTlsTrust {
+  if (tls.fingerprint) return { kind: 'fingerprint', sha256: tls.fingerprint };
+  if (tls.caFile) return { kind: 'ca', caPem: readFileSync(tls.caFile, 'utf8') };
+  return { kind: 'system' };
+}
+
+/** The known_hosts line for the host (`host` or `[host]:port`), hashed entries excepted. */
+function knownHostsLine(file: string, host: string, port: number): string {
+  const wanted = port === 22 ? host : `[${host}]:${port}`;
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.split(/\s+/)[0]?.split(',').includes(wanted));
+  if (!line) throw new Error(`no host key for ${wanted} in ${file}: add it, or set proxmox.ssh.host_key_fingerprint`);
+  return line;
+}

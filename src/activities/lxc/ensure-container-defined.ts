@@ -1,0 +1,130 @@
+/**
+ * ensure_container_defined: present → nothing; otherwise create it from its ostemplate or
+ * clone the parent's template snapshot, then wait for the task.
+ *
+ * The request is sent at most once per container: the UPID is heartbeated, and a retried
+ * attempt (after a crash or a lost connection) first looks for the guest and for a task
+ * already running, and waits for that instead of sending again. proxmox-api itself may
+ * re-send a POST after a network error, so "already exists" right after we saw the ID
+ * free means our own request got through.
+ */
+import type { LxcPlan } from '../../shared/lxc-plan';
+import type { StepOutcome } from '../../shared/progress';
+import type { PveClient } from '../../proxmox/client';
+import { PveAlreadyExists } from '../../proxmox/errors';
+import { formatNet, formatPropertyString } from '../../proxmox/property-strings';
+import { classified, permanent } from '../common/classify';
+import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from '../common/heartbeat';
+import type { ProvisioningDeps } from '../common/provisioning-deps';
+
+export function createEnsureContainerDefined(deps: ProvisioningDeps) {
+  return async function ensureContainerDefined(plan: LxcPlan): Promise<StepOutcome> {
+    const guest = `CT ${plan.ctid} (${plan.hostname}) on ${plan.node}`;
+    return classified('ensure the container is defined', guest, async () => {
+      const pve = await deps.pve();
+      const node = pve.node(plan.node);
+      const ct = node.lxc(plan.ctid);
+      const wait = (upid: string, what: string) =>
+        pve.tasks.wait(upid, { what, signal: cancellation(), onProgress: heartbeatingProgress({ upid }) });
+
+      // A previous attempt sent the request: re-attach to its task.
+      const earlier = previousHeartbeat()?.upid;
+      if (earlier) await wait(earlier, `creation of ${guest}`).catch(() => undefined);
+
+      const presence = await ct.presence();
+      if (presence.state === 'present') {
+        const name = presence.config.hostname;
+        if (name !== undefined && name !== plan.hostname) {
+          throw permanent(
+            `CT ${plan.ctid} already exists on ${plan.node} with hostname '${String(name)}', not '${plan.hostname}': ` +
+              `refusing to adopt another guest; free the ID or change the config`,
+          );
+        }
+        return { changed: false, summary: 'already defined' };
+      }
+      if (presence.state === 'creating') {
+        await waitForInFlight(pve, plan, wait);
+        return { changed: true, summary: `finished the ${presence.lock} already in progress` };
+      }
+
+      const { upid, summary } = await send(pve, plan).catch(async (err) => {
+        if (!(err instanceof PveAlreadyExists)) throw err;
+        // Our own request, re-sent by the client after a network error: find its task.
+        await waitForInFlight(pve, plan, wait);
+        return { upid: undefined, summary: 'created (request re-sent by the client)' };
+      });
+      if (upid) {
+        heartbeat({ upid });
+        await wait(upid, `${summary} of ${guest}`);
+      }
+      await ct.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
+      return { changed: true, summary };
+    });
+  };
+}
+
+async function send(pve: PveClient, plan: LxcPlan): Promise<{ upid: string; summary: string }> {
+  const node = pve.node(plan.node);
+  if (plan.source.kind === 'clone') {
+    const { parentCtid, parentSnapshot } = plan.source;
+    // A full clone of the snapshot onto the configured storage: the parent is a regular
+    // container with a named snapshot (as in the original), so PVE offers no linked clone.
+    const upid = await node.lxc(parentCtid).clone({
+      newid: plan.ctid,
+      hostname: plan.hostname,
+      snapname: parentSnapshot,
+      full: true,
+      storage: plan.storage,
+    });
+    return { upid, summary: `cloned from ${parentCtid}@${parentSnapshot}` };
+  }
+  const ostemplate = await resolveOstemplate(pve, plan);
+  const upid = await node.createContainer({
+    vmid: plan.ctid,
+    ostemplate,
+    hostname: plan.hostname,
+    rootfs: `${plan.storage}:${plan.rootfsGb}`,
+    cores: plan.cores,
+    memory: plan.memoryMb,
+    swap: plan.swapMb,
+    unprivileged: plan.unprivileged,
+    onboot: false,
+    extra: {
+      net0: formatNet({ ...plan.net0 }),
+      // Only nesting may be set with an API token; other flags follow over SSH.
+      ...(plan.pctFeatures.nesting ? { features: formatPropertyString({ nesting: plan.pctFeatures.nesting }) } : {}),
+    },
+  });
+  return { upid, summary: `created from ${ostemplate}` };
+}
+
+/** A volid is used as is; a file name or host path (the original's form) is looked up in the node's storages. */
+async function resolveOstemplate(pve: PveClient, plan: LxcPlan): Promise<string> {
+  if (plan.source.kind !== 'ostemplate') throw new Error('unreachable');
+  const value = plan.source.ostemplate;
+  if (/^[A-Za-z][A-Za-z0-9._-]*:/.test(value)) return value;
+  const file = value.split('/').pop() ?? value;
+  const found = await pve.node(plan.node).storage.findTemplate(file);
+  if (!found) {
+    throw permanent(
+      `the container template '${file}' is not on any storage of node ${plan.node}: download it ` +
+        `(pveam download <storage> ${file}) or give the template as a volid such as local:vztmpl/${file}`,
+      'PhoenixMissingTemplate',
+    );
+  }
+  return found;
+}
+
+/** Waits for the create or clone task that holds the new container's lock. */
+async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: string, what: string) => Promise<unknown>): Promise<void> {
+  const node = pve.node(plan.node);
+  const task =
+    plan.source.kind === 'clone'
+      ? await node.tasks.findRunning({ vmid: plan.source.parentCtid, type: 'vzclone' })
+      : await node.tasks.findRunning({ vmid: plan.ctid, type: 'vzcreate' });
+  if (task) {
+    heartbeat({ upid: task.upid });
+    await wait(task.upid, `creation of CT ${plan.ctid}`);
+  }
+  await node.lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
+}

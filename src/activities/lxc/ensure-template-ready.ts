@@ -1,0 +1,74 @@
+/**
+ * A clone needs its parent's template snapshot. When it is missing, the parent's own
+ * workflow (`phoenix-lxc-<parent>`) builds it: started with USE_EXISTING, so two leaves
+ * asking at once join one build instead of racing two. This activity waits for that run,
+ * heartbeating; a retry after a worker crash joins the same run again.
+ */
+import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { lxcWorkflowId } from '../../shared/workflow-ids';
+import type { StepOutcome } from '../../shared/progress';
+import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
+import { classified, permanent } from '../common/classify';
+import { cancellation, heartbeat } from '../common/heartbeat';
+import type { ProvisioningDeps } from '../common/provisioning-deps';
+import type { TemplateReadyInput } from './types';
+
+const HEARTBEAT_EVERY_MS = 5_000;
+
+export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
+  async function snapshotExists(ctid: number, snapshot: string): Promise<boolean> {
+    const pve = await deps.pve();
+    const { api } = await deps.connection();
+    const ct = pve.node(api.node).lxc(ctid);
+    const presence = await ct.presence();
+    if (presence.state !== 'present') return false;
+    return (await ct.snapshots()).some((s) => s.name === snapshot);
+  }
+
+  return async function ensureLxcTemplateReady({ ctid, snapshot }: TemplateReadyInput): Promise<StepOutcome> {
+    return classified('ensure the template is built', `template CT ${ctid}`, async () => {
+      if (await snapshotExists(ctid, snapshot)) return { changed: false, summary: `template ${ctid}@${snapshot} is ready` };
+
+      const workflowId = lxcWorkflowId(ctid);
+      const handle = await deps.temporal().workflow.start('provisionLxc', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ ctid }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: PhoenixId, value: String(ctid) },
+          { key: PhoenixKind, value: 'lxc' },
+        ],
+        staticSummary: `Template CT ${ctid} (needed by a clone)`,
+      });
+      heartbeat({ state: `waiting for ${workflowId} (${handle.firstExecutionRunId})` });
+      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), HEARTBEAT_EVERY_MS);
+      try {
+        // The template build is shared: cancelling this wait must not cancel it.
+        await Promise.race([handle.result(), cancelled(cancellation())]);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) {
+          throw permanent(`the build of template CT ${ctid} (${workflowId}) failed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
+        }
+        throw err;
+      } finally {
+        clearInterval(ticker);
+      }
+      if (!(await snapshotExists(ctid, snapshot))) {
+        throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
+      }
+      return { changed: true, summary: `built template ${ctid}@${snapshot} (${workflowId})` };
+    });
+  };
+}
+
+function cancelled(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new CancelledFailure('waiting for the template build was cancelled'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
