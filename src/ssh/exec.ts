@@ -6,7 +6,7 @@ import type { ClientChannel } from 'ssh2';
 import { abortError } from '../proxmox/poll';
 import type { SshConnection } from './connection';
 import { SshCommandFailed, SshDisconnected, SshError, SshTimeout, tail } from './errors';
-import { shellJoin } from './quote';
+import { quoteArg, shellJoin } from './quote';
 
 export interface ExecOptions {
   /** Bytes written to the command's stdin, then EOF. */
@@ -33,6 +33,12 @@ export interface CommandRunner {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but a non-zero exit throws SshCommandFailed with the stderr tail. */
   execChecked(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Writes `content` to a host file as `cat > <path>` with the content on stdin: the one
+   * redirection Phoenix uses (the path is quoted like any word). No shell scripts on the
+   * host, so it works on any POSIX login shell.
+   */
+  writeFile(path: string, content: string | Buffer, opts?: Omit<ExecOptions, 'stdin'>): Promise<void>;
 }
 
 class BoundedBuffer {
@@ -60,8 +66,12 @@ function openChannel(conn: SshConnection, command: string): Promise<ClientChanne
   });
 }
 
-export async function exec(conn: SshConnection, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const command = shellJoin(argv);
+export function exec(conn: SshConnection, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  return execLine(conn, shellJoin(argv), opts);
+}
+
+/** Runs an already quoted command line (only built from quoted words in this folder). */
+async function execLine(conn: SshConnection, command: string, opts: ExecOptions): Promise<ExecResult> {
   if (opts.signal?.aborted) throw abortError(opts.signal);
   const channel = await openChannel(conn, command);
   const max = opts.maxOutputBytes ?? 8 * 1024 * 1024;
@@ -125,5 +135,10 @@ export function commandRunner(conn: SshConnection): CommandRunner {
     target: conn.target,
     exec: (argv, opts) => exec(conn, argv, opts),
     execChecked: async (argv, opts) => checkResult(argv, conn.target, await exec(conn, argv, opts)),
+    writeFile: async (path, content, opts) => {
+      if (!path.startsWith('/')) throw new Error(`host path must be absolute: ${path}`);
+      const r = await execLine(conn, `cat > ${quoteArg(path)}`, { ...opts, stdin: content });
+      checkResult(['cat', '>', path], conn.target, r);
+    },
   };
 }

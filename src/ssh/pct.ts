@@ -1,7 +1,7 @@
 // `pct` on the PVE host over SSH: for what the API cannot do with a token (root-only
 // keys, raw lxc.* lines) or at all (running commands in a CT, pushing files).
 // `pct` runs as root@pam on the host, so root-only checks do not apply.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { SshCommandFailed } from './errors';
 import type { CommandRunner, ExecOptions, ExecResult } from './exec';
@@ -20,23 +20,12 @@ export interface PushOptions {
 
 export type PctStatus = 'running' | 'stopped' | 'missing';
 
-/** Exit status our conf writer uses when the file changed under it (EX_TEMPFAIL). */
-const CONF_CHANGED_EXIT = 75;
-// Writes stdin to "$1" atomically (tmp + rename, like PVE's own file_set_contents), but
-// only if the file still has the sha256 "$2" the new content was computed from.
-const WRITE_IF_UNCHANGED = [
-  'set -e',
-  '[ "$(sha256sum < "$1" | cut -d " " -f 1)" = "$2" ] || { echo "$1 changed while being edited" >&2; exit 75; }',
-  'cat > "$1.phoenix.tmp"',
-  'mv "$1.phoenix.tmp" "$1"',
-].join('\n');
 
 export function assertCtid(ctid: number): string {
   if (!Number.isInteger(ctid) || ctid < 100 || ctid > 999_999_999) throw new Error(`invalid container id ${String(ctid)}`);
   return String(ctid);
 }
 
-const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export function parseListSnapshots(output: string): string[] {
   const names: string[] = [];
@@ -65,22 +54,24 @@ export function createPct(run: CommandRunner) {
     if (opts.perms !== undefined && !/^0?[0-7]{3,4}$/.test(opts.perms)) throw new Error(`perms must be an octal mode like 0644, got ${opts.perms}`);
     if (opts.mkdirs !== false) await pctExecChecked(ctid, ['mkdir', '-p', posix.dirname(dest)]);
     let hostPath: string;
-    let temp: string | undefined;
+    let tempDir: string | undefined;
     if ('content' in source) {
-      temp = `/tmp/phoenix-push-${randomBytes(8).toString('hex')}`;
-      await run.execChecked(['sh', '-c', 'umask 077 && cat > "$1"', 'phoenix-push', temp], { stdin: source.content });
-      hostPath = temp;
+      // A fresh 0700 directory keeps the content private while it sits on the host.
+      tempDir = `/tmp/phoenix-push-${randomBytes(8).toString('hex')}`;
+      await run.execChecked(['mkdir', '-m', '0700', tempDir]);
+      hostPath = `${tempDir}/content`;
     } else {
       hostPath = source.hostPath;
     }
     try {
+      if ('content' in source) await run.writeFile(hostPath, source.content);
       const argv = ['pct', 'push', assertCtid(ctid), hostPath, dest];
       if (opts.perms) argv.push('--perms', opts.perms);
       if (opts.user) argv.push('--user', opts.user);
       if (opts.group) argv.push('--group', opts.group);
       await run.execChecked(argv);
     } finally {
-      if (temp) await run.exec(['rm', '-f', temp]).catch(() => undefined);
+      if (tempDir) await run.exec(['rm', '-rf', tempDir]).catch(() => undefined);
     }
   }
 
@@ -105,21 +96,22 @@ export function createPct(run: CommandRunner) {
   const readLxcConf = async (ctid: number): Promise<string> => (await run.execChecked(['cat', confPath(ctid)])).stdout;
 
   /**
-   * Makes sure the raw lines are in the CT's main config section: read, compute, write back
-   * atomically in one command that refuses if the file changed meanwhile (then re-read,
-   * up to 3 times). Changes take effect at the next CT start; `changed` tells the caller.
+   * Makes sure the raw lines are in the CT's main config section: read, compute the new
+   * text, and write it back with one `cat >` only if the file is still what the text was
+   * computed from (re-read right before writing; up to 3 rounds). Changes take effect at
+   * the next CT start; `changed` tells the caller a restart is due.
    */
   async function ensureLxcConfLines(ctid: number, lines: readonly string[], opts: { exclusiveKeys?: string[] } = {}): Promise<EnsureLinesResult> {
     for (let attempt = 1; ; attempt++) {
       const current = await readLxcConf(ctid);
       const result = ensureLxcConfLinesInText(current, lines, opts.exclusiveKeys);
       if (!result.changed) return result;
-      try {
-        await run.execChecked(['sh', '-c', WRITE_IF_UNCHANGED, 'phoenix-conf', confPath(ctid), sha256Hex(current)], { stdin: result.content });
-        return result;
-      } catch (err) {
-        if (!(err instanceof SshCommandFailed && err.code === CONF_CHANGED_EXIT) || attempt >= 3) throw err;
+      if ((await readLxcConf(ctid)) !== current) {
+        if (attempt >= 3) throw new Error(`${confPath(ctid)} keeps changing while Phoenix edits it; is another tool editing it?`);
+        continue;
       }
+      await run.writeFile(confPath(ctid), result.content);
+      return result;
     }
   }
 
