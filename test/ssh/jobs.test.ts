@@ -1,0 +1,73 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunningSimulator } from '../../src/sim';
+import type { PveClient } from '../../src/proxmox/client';
+import { GuestJobFailed } from '../../src/ssh/errors';
+import { commandRunner } from '../../src/ssh/exec';
+import { createJobs } from '../../src/ssh/jobs';
+import { createPct } from '../../src/ssh/pct';
+import { createCt, tokenClient } from '../proxmox/sim-harness';
+import { connect, startSimWithSsh } from './ssh-harness';
+
+let sim: RunningSimulator;
+let pve: PveClient;
+const CT = 410;
+
+before(async () => {
+  sim = await startSimWithSsh();
+  pve = tokenClient(sim);
+  await createCt(pve, sim.node, CT);
+  await pve.node(sim.node).lxc(CT).ensureRunning({ pollMs: 50 });
+});
+after(async () => {
+  await pve?.close();
+  await sim?.close();
+});
+
+// Counts its own starts in the guest, so a second start would show.
+const SCRIPT = `#!/bin/sh
+echo start >> /root/starts
+echo "args: $1 | $2 | MODEL=$MODEL"
+sleep 1
+echo done
+`;
+
+test('a job survives its SSH connection and a second startJob with the same id re-attaches', async () => {
+  const hostile = "q'w;$(id)`x`";
+  const first = await connect(sim);
+  const jobs1 = createJobs(createPct(commandRunner(first)));
+  assert.deepEqual(await jobs1.startJob(CT, 'wf-1.install-vllm', { script: SCRIPT, args: [hostile, 'two words'], env: { MODEL: 'Qwen/Qwen2.5 7B' } }), { started: true });
+  first.close();
+
+  const second = await connect(sim);
+  try {
+    const pct = createPct(commandRunner(second));
+    const jobs2 = createJobs(pct);
+    assert.deepEqual(await jobs2.startJob(CT, 'wf-1.install-vllm', { script: SCRIPT }), { started: false });
+    const progress: string[] = [];
+    const done = await jobs2.waitForJob(CT, 'wf-1.install-vllm', { pollMs: 200, onProgress: (p) => progress.push(p.state) });
+    assert.equal(done.state, 'succeeded');
+    assert.equal(done.exitCode, 0);
+    assert.ok(progress.includes('running'));
+    assert.match(done.logTail, new RegExp(`args: ${hostile.replace(/[$()`|]/g, '\\$&')} \\| two words \\| MODEL=Qwen/Qwen2.5 7B`));
+    assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/starts'])).stdout, 'start\n', 'the script ran once');
+  } finally {
+    second.close();
+  }
+});
+
+test('a failing job surfaces its exit code and log tail; unknown jobs are missing', async () => {
+  const conn = await connect(sim);
+  try {
+    const jobs = createJobs(createPct(commandRunner(conn)));
+    await jobs.startJob(CT, 'wf-2.fail', { script: '#!/bin/sh\necho "pip: no matching distribution for vllm==9.9" >&2\nexit 4\n' });
+    const err = await jobs.waitForJob(CT, 'wf-2.fail', { pollMs: 100 }).catch((e: unknown) => e);
+    assert.ok(err instanceof GuestJobFailed, String(err));
+    assert.equal(err.exitCode, 4);
+    assert.match(err.message, /no matching distribution for vllm==9\.9/);
+    assert.equal((await jobs.jobStatus(CT, 'never-started')).state, 'missing');
+    await assert.rejects(jobs.startJob(CT, '../escape', { script: '#!/bin/sh\n' }), /job id/);
+  } finally {
+    conn.close();
+  }
+});
