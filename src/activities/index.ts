@@ -1,4 +1,6 @@
+import { provisioningDepsFromEnv, type ProvisioningDeps } from './common/provisioning-deps';
 import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker';
+import { createLxcActivities } from './lxc';
 
 /**
  * Everything activities need from the outside world, injected by the worker so
@@ -6,12 +8,17 @@ import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker
  * an SSH client trusting the simulator's host key, ...). Provisioning activities
  * add their dependencies here (`pve`, `ssh`, `config`).
  */
-export type ActivityDeps = DescribeWorkerDeps;
+export type ActivityDeps = DescribeWorkerDeps & {
+  /** Proxmox, SSH, configuration; built from the worker's environment when not given. */
+  provisioning?: ProvisioningDeps;
+};
 
 /** One factory for every activity the worker registers; one file per activity or step. */
 export function createActivities(deps: ActivityDeps) {
+  const provisioning = deps.provisioning ?? provisioningDepsFromEnv({ env: process.env, taskQueue: deps.taskQueue });
   return {
     describeWorker: createDescribeWorker(deps),
+    ...createLxcActivities(provisioning),
   };
 }
 

@@ -35,7 +35,9 @@ export function normalizeFingerprint(fp: string): string {
 function fingerprintConnector(expected: string, timeout: number, hint: string): buildConnector.connector {
   // The chain is not checked against a CA (self-signed host); the fingerprint check below
   // replaces it. It runs on 'secureConnect', before undici writes any request byte.
-  const base = buildConnector({ rejectUnauthorized: false, timeout });
+  // No TLS session resumption: a resumed session presents no certificate, so there would
+  // be nothing to check the pin against.
+  const base = buildConnector({ rejectUnauthorized: false, timeout, maxCachedSessions: 0 });
   return (opts, callback) => {
     base(opts, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error('TLS connect failed'), null);

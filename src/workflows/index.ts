@@ -4,3 +4,5 @@
  * built-ins, no I/O, activities imported as types only.
  */
 export { workerDiagnosticsWorkflow } from './diagnostics';
+export { provisionLxc } from './lxc/provision-lxc';
+export { provisionVm } from './vm/provision-vm';

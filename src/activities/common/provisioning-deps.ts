@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
@@ -42,7 +43,8 @@ export interface ProvisioningDeps {
 export interface ProvisioningDepsOptions {
   env: Env;
   taskQueue: string;
-  temporal: () => Client;
+  /** Defaults to the worker's own client, available to every activity. */
+  temporal?: () => Client;
   scriptsRoot?: string;
 }
 
@@ -101,7 +103,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
         },
       );
     },
-    temporal: options.temporal,
+    temporal: options.temporal ?? (() => Context.current().client),
     taskQueue: options.taskQueue,
     scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
   };
