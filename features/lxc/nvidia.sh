@@ -28,9 +28,10 @@ fi
 
 if [[ -n "${PHOENIX_NVIDIA_REPO_URL:-}" ]] && ! command -v nvcc >/dev/null 2>&1 \
    && [[ ! -x /usr/local/cuda/bin/nvcc ]]; then
-  keyring=/usr/share/keyrings/cuda-archive-keyring.gpg
+  keyring=/etc/apt/keyrings/cuda-archive-keyring.gpg
   repo="${PHOENIX_NVIDIA_REPO_URL%/}/"
   if [[ ! -s "$keyring" ]]; then
+    install -m 0755 -d /etc/apt/keyrings
     wget -q -O /tmp/cuda-repo.pub -- "${repo}3bf863cc.pub"
     gpg --batch --yes --dearmor -o "$keyring" /tmp/cuda-repo.pub
     rm -f /tmp/cuda-repo.pub
