@@ -1,0 +1,30 @@
+# phoenix-worker image (used by docker-compose.temporal.yml).
+# Debian bookworm, not Alpine: the Temporal SDK's native core is built for glibc only.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied; the build runs below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+# Scripts the worker pushes into guests.
+COPY features ./features
+COPY apps ./apps
+USER node
+# Temporal connection (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+# TEMPORAL_TLS_*) and Phoenix settings (PHOENIX_*) come from the environment.
+ENV TEMPORAL_ADDRESS=temporal:7233 \
+    PHOENIX_TASK_QUEUE=phoenix \
+    PHOENIX_CONFIG_DIR=/etc/phoenix
+# exec form: node itself receives SIGTERM, and the SDK's handler starts the graceful shutdown.
+ENTRYPOINT ["node", "dist/worker.js"]
