@@ -81,7 +81,7 @@ test('LXC lifecycle and the rules users trip on', async (t) => {
     await createCt(s.token, 930);
     assert.equal(await pve.lxc.$(930).template.$post(), null);
     let cfg = await pve.lxc.$(930).config.$get();
-    for (let i = 0; i < 200 && !(cfg.template === 1 && !cfg.lock); i++) {
+    for (let i = 0; i < 200 && !(Number(cfg.template) === 1 && !cfg.lock); i++) {
       await new Promise((r) => setTimeout(r, 5));
       cfg = await pve.lxc.$(930).config.$get();
     }

@@ -70,7 +70,7 @@ test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', as
   await t.test('guest agent: not configured, not running, booting, answering', async () => {
     await pve.qemu.$(8001).config.$put({ delete: 'agent' });
     assert.match(await errorOf(pve.qemu.$(8001).agent.ping.$post()), /500 No QEMU guest agent configured/);
-    await pve.qemu.$(8001).config.$put({ agent: 1 });
+    await pve.qemu.$(8001).config.$put({ agent: '1' });
     assert.match(await errorOf(pve.qemu.$(8001).agent.ping.$post()), /500 VM 8001 is not running/);
     assert.equal(await waitTask(s.token, await pve.qemu.$(8001).status.start.$post()), 'OK');
     assert.match(await errorOf(pve.qemu.$(8001).agent.ping.$post()), /500 QEMU guest agent is not running/);
@@ -83,7 +83,7 @@ test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', as
     const nics = (await pve.qemu.$(8001).agent['network-get-interfaces'].$get()) as { result: Array<{ name: string; 'ip-addresses': Array<{ 'ip-address': string }> }> };
     assert.equal(nics.result.find((n) => n.name === 'eth0')!['ip-addresses'][0]!['ip-address'], '10.0.0.101');
     const { pid } = (await pve.qemu.$(8001).agent.exec.$post({ command: ['cat', '/proc/uptime'] } as never)) as { pid: number };
-    const st = (await pve.qemu.$(8001).agent['exec-status'].$get({ pid })) as { exited: number; exitcode: number };
+    const st = (await pve.qemu.$(8001).agent['exec-status'].$get({ pid })) as unknown as { exited: number; exitcode: number };
     assert.equal(st.exited, 1);
     const exec = s.sim.ledger({ kind: 'agent.exec', vmid: 8001 });
     assert.deepEqual(exec.at(-1)!.details.argv, ['cat', '/proc/uptime']);
