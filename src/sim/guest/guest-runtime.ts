@@ -33,7 +33,7 @@ export interface SpawnOptions {
  */
 export const STANDINS_DIR = existsSync(join(__dirname, 'standins'))
   ? join(__dirname, 'standins')
-  : join(__dirname, '..', '..', '..', '..', 'src', 'sim', 'guest', 'standins');
+  : join(__dirname, '..', '..', '..', 'src', 'sim', 'guest', 'standins');
 
 /**
  * Everything that happens inside guests: their files (GuestFilesystems), their processes
