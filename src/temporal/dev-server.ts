@@ -166,7 +166,8 @@ async function resolveUiPort(uiPort: number | false | undefined, port: number, i
 
 function exitOf(child: ChildProcess): Promise<DevServerExit> {
   return new Promise((resolveExit) => {
-    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    // 'close', not 'exit': it comes after the output pipes are drained, so the tail is complete.
+    child.once('close', (code, signal) => resolveExit({ code, signal }));
     // 'exit' never fires when spawn itself failed (ENOENT, EACCES).
     child.once('error', () => {
       if (child.pid === undefined) resolveExit({ code: null, signal: null });
