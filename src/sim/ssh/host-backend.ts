@@ -26,4 +26,6 @@ export interface SshHost {
   guestRuntime: GuestRuntime;
   /** Replaces a guest's config with the text written to its file under /etc/pve (pmxcfs write). */
   writeConfigFile(type: GuestType, vmid: number, text: string): void;
+  /** Marks the state dirty after a change made outside the operation objects (raw `zfs`). */
+  changed(): void;
 }

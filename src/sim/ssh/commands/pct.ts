@@ -62,6 +62,12 @@ export async function pct(ctx: CommandContext): Promise<number> {
     const extra = needsName ? positional.slice(2) : sub === 'resize' ? positional.slice(3) : positional.slice(1);
     if (extra.length) die(`400 too many arguments\n${usage}`);
 
+    /** A stopped container has no processes left: detached jobs die with it, as with lxc-stop. */
+    const stopped = async (id: number, code: number) => {
+      if (host.guests.get(id)?.status !== 'running') await host.guestRuntime.killGuestProcesses(id);
+      return code;
+    };
+
     switch (sub) {
       case 'status': {
         const status = host.lxc.status(node, vmid);
@@ -84,11 +90,11 @@ export async function pct(ctx: CommandContext): Promise<number> {
       case 'start':
         return followTask(await host.lxc.start(CLI_USER, node, vmid, params), stdout, stderr);
       case 'stop':
-        return followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'stop'), stdout, stderr);
+        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'stop'), stdout, stderr));
       case 'shutdown':
-        return followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'shutdown'), stdout, stderr);
+        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'shutdown'), stdout, stderr));
       case 'reboot': {
-        const code = await followTask(await host.lxc.stop(CLI_USER, node, vmid, {}, 'shutdown'), stdout, stderr);
+        const code = await stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, {}, 'shutdown'), stdout, stderr));
         return code === 0 ? followTask(await host.lxc.start(CLI_USER, node, vmid, {}), stdout, stderr) : code;
       }
       case 'snapshot':
@@ -96,7 +102,7 @@ export async function pct(ctx: CommandContext): Promise<number> {
       case 'delsnapshot':
         return followTask(await host.lxc.deleteSnapshot(CLI_USER, node, vmid, snapname!, params), stdout, stderr);
       case 'rollback':
-        return followTask(await host.lxc.rollback(CLI_USER, node, vmid, snapname!, params), stdout, stderr);
+        return stopped(vmid, await followTask(await host.lxc.rollback(CLI_USER, node, vmid, snapname!, params), stdout, stderr));
       case 'listsnapshot':
         stdout.write(snapshotTree(host.lxc.listSnapshots(node, vmid)));
         return 0;
@@ -107,7 +113,7 @@ export async function pct(ctx: CommandContext): Promise<number> {
         return followTask(handle, stdout, stderr);
       }
       case 'destroy':
-        return followTask(await host.lxc.destroy(CLI_USER, node, vmid, params), stdout, stderr);
+        return stopped(vmid, await followTask(await host.lxc.destroy(CLI_USER, node, vmid, params), stdout, stderr));
       case 'resize':
         return followTask(await host.lxc.resize(CLI_USER, node, vmid, { ...params, disk: positional[1], size: positional[2] }), stdout, stderr);
       case 'unlock': {

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../command-io';
 
-/** `pvesm status` and `pvesm list <storage>` in PVE's column layout. */
+/** `pvesm status`, `pvesm list <storage>` (PVE's column layout) and `pvesm path <volid>`. */
 export async function pvesm(ctx: CommandContext): Promise<number> {
   const [sub, storageId] = ctx.argv.slice(1);
   const storages = ctx.host.storages;
@@ -25,6 +25,17 @@ export async function pvesm(ctx: CommandContext): Promise<number> {
     }
     return 0;
   }
-  ctx.stderr.write(`phoenix-sim: pvesm supports 'status' and 'list <storage>'\n`);
+  if (sub === 'path' && storageId) {
+    // PVE prints the absolute path of a file volume whether or not the file exists yet.
+    const file = storages.filePath(storageId);
+    if (!file) {
+      const id = storageId.split(':')[0] ?? '';
+      ctx.stderr.write(storages.get(id) ? `unable to parse directory volume name '${storageId.slice(id.length + 1)}'\n` : `storage '${id}' does not exist\n`);
+      return 255;
+    }
+    ctx.stdout.write(`${file.path}\n`);
+    return 0;
+  }
+  ctx.stderr.write(`phoenix-sim: pvesm supports 'status', 'list <storage>' and 'path <volid>'\n`);
   return 255;
 }

@@ -98,6 +98,7 @@ export async function zfs(ctx: CommandContext): Promise<number> {
         if (!t.includes('@')) throw new ZfsError(`cannot create snapshot '${t}': empty component or misplaced '@' or '#' delimiter in name`);
         pool.snapshot(t);
       }
+      ctx.host.changed();
       ctx.host.ledger.record('zfs.snapshot', { node: ctx.host.node, snapshots: targets, via: 'ssh' });
       return 0;
     }
@@ -105,6 +106,7 @@ export async function zfs(ctx: CommandContext): Promise<number> {
       const flags = args.filter((a) => a.startsWith('-')).join('');
       const targets = args.filter((a) => !a.startsWith('-'));
       for (const t of targets) pool.destroy(t, { recursive: flags.includes('r') || flags.includes('R'), dependents: flags.includes('R') });
+      ctx.host.changed();
       ctx.host.ledger.record('zfs.destroy', { node: ctx.host.node, datasets: targets, via: 'ssh' });
       return 0;
     }
