@@ -7,7 +7,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, didYouMean, formatIssue, type Env } from '../config';
 import type { Command, Output } from './command';
+import { cancelCommand } from './commands/cancel';
+import { listCommand } from './commands/list';
 import { planCommand } from './commands/plan';
+import { startCommand } from './commands/start';
+import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, UsageError } from './errors';
 
@@ -15,6 +19,10 @@ import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, UsageError } from './errors';
 export const COMMANDS: readonly Command<any, any>[] = [
   validateCommand,
   planCommand,
+  startCommand,
+  statusCommand,
+  listCommand,
+  cancelCommand,
 ];
 
 export const PROGRAM = 'phoenix-client';

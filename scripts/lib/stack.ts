@@ -1,0 +1,242 @@
+/**
+ * A whole Phoenix installation on this machine, run the way operators run it: the Temporal
+ * dev server (through the shared launcher), `phoenix-sim` and `phoenix-worker` as their own
+ * processes (the built binaries), and `phoenix-client` invoked as a command. The demo, the
+ * end-to-end tests and the benchmarks all use it.
+ *
+ * Secrets travel only through process environments, as in production: the simulator prints
+ * them, the worker receives them, nothing else stores them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Agent, fetch } from 'undici';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+
+export const REPO = resolve(__dirname, '..', '..');
+const BIN = (name: string) => join(REPO, 'bin', name);
+
+export interface StackOptions {
+  /** Simulator time scale: 1 is PVE-like durations, 0.05 makes a full chain take seconds. */
+  timeScale?: number;
+  /** Extra `phoenix-sim` flags (faults, storages). */
+  simArgs?: string[];
+  configDir?: string;
+  /** Web UI port for the dev server; false runs it headless. */
+  uiPort?: number | false;
+  temporalPort?: number;
+  /** Keep Temporal's state in this SQLite file. */
+  dbFile?: string;
+  /** Forward the worker's output to this process (the demo shows it; tests keep it). */
+  echoWorker?: boolean;
+  /** Extra worker environment (heartbeat/shutdown tuning in tests). */
+  workerEnv?: Record<string, string>;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  time: string;
+  kind: string;
+  node?: string;
+  vmid?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** Output so far, for assertions and diagnosis. */
+  output(): string;
+  /** SIGKILL: the crash the durability tests simulate. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Stack {
+  temporal: DevServer;
+  /** Environment a `phoenix-client` or `phoenix-worker` needs (Temporal + simulator + config). */
+  env: Record<string, string>;
+  /** Simulator connection details, secrets included: only for the worker and ledger reads. */
+  sim: { apiUrl: string; caFile: string; env: Record<string, string>; pid: number };
+  stateDir: string;
+  taskQueue: string;
+  startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
+  cli(args: string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
+  ledger(): Promise<LedgerEntry[]>;
+  setFaults(faults: unknown[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SIM_ENV_KEYS = [
+  'PHOENIX_PVE_HOST', 'PHOENIX_PVE_PORT', 'PHOENIX_PVE_TOKEN_ID', 'PHOENIX_PVE_TOKEN_SECRET', 'PHOENIX_PVE_FINGERPRINT',
+  'PHOENIX_PVE_CA_FILE', 'PHOENIX_PVE_NODE', 'PHOENIX_SSH_HOST', 'PHOENIX_SSH_PORT', 'PHOENIX_SSH_USER',
+  'PHOENIX_SSH_KEY_FILE', 'PHOENIX_SSH_HOST_KEY_FINGERPRINT',
+];
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'phoenix-stack-'));
+  const children: ChildProcess[] = [];
+  let temporal: DevServer | undefined;
+  try {
+    temporal = await startDevServer({
+      port: options.temporalPort ?? 0,
+      uiPort: options.uiPort ?? false,
+      ...(options.dbFile ? { dbFile: options.dbFile } : {}),
+    });
+    const sim = await startSim(stateDir, options, children);
+    const taskQueue = `phoenix-${process.pid}-${Date.now().toString(36)}`;
+    const env: Record<string, string> = {
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      PHOENIX_TASK_QUEUE: taskQueue,
+      PHOENIX_CONFIG_DIR: options.configDir ?? join(REPO, 'config'),
+      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+    };
+    const stack: Stack = {
+      temporal,
+      env,
+      sim,
+      stateDir,
+      taskQueue,
+      startWorker: (extraEnv = {}) =>
+        startWorker({ ...baseEnv(), ...env, ...sim.env, ...options.workerEnv, ...extraEnv }, options.echoWorker ?? false, children),
+      cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
+      ledger: () => readLedger(sim.apiUrl, sim.caFile),
+      setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
+      async stop() {
+        await Promise.all(children.map((c) => stopChild(c)));
+        await temporal?.stop();
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (err) {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await temporal?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The parent environment minus anything that would point Phoenix elsewhere. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('PHOENIX_') && !k.startsWith('TEMPORAL_')) env[k] = v;
+  }
+  env.TEMPORAL_VERSION_CHECK_DISABLED = '1';
+  return env;
+}
+
+async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[]): Promise<Stack['sim']> {
+  const args = [
+    BIN('phoenix-sim.js'), '--port', '0', '--ssh-port', '0', '--state-dir', join(stateDir, 'sim'),
+    '--time-scale', String(options.timeScale ?? 0.05), '--print-env', ...(options.simArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv() });
+  children.push(child);
+  const env: Record<string, string> = {};
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  await new Promise<void>((resolveReady, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`phoenix-sim did not print its connection settings in 20 s:\n${stderr}`)), 20_000);
+    child.on('exit', (code) => reject(new Error(`phoenix-sim exited with ${code}:\n${stderr}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      for (const line of buffer.split('\n')) {
+        const m = /^(PHOENIX_[A-Z_]+)=(.*)$/.exec(line);
+        if (m) env[m[1]!] = m[2]!;
+      }
+      if (SIM_ENV_KEYS.every((k) => k in env)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+  });
+  return { apiUrl: `https://${env.PHOENIX_PVE_HOST}:${env.PHOENIX_PVE_PORT}`, caFile: env.PHOENIX_PVE_CA_FILE!, env, pid: child.pid! };
+}
+
+async function startWorker(env: Record<string, string>, echo: boolean, children: ChildProcess[]): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [BIN('phoenix-worker.js')], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  children.push(child);
+  let output = '';
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-200_000);
+    if (echo) process.stderr.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`phoenix-worker did not start in 60 s:\n${output}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`phoenix-worker exited with ${code}:\n${output}`)));
+    const check = () => {
+      if (/serving task queue/.test(output)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+  });
+  return {
+    pid: child.pid!,
+    output: () => output,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [BIN('phoenix-client.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function simFetch(apiUrl: string, caFile: string, path: string, init: { method?: string; body?: string } = {}) {
+  const { readFileSync } = await import('node:fs');
+  const dispatcher = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+  try {
+    const res = await fetch(`${apiUrl}${path}`, { ...init, dispatcher, headers: { 'content-type': 'application/json' } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as unknown;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function readLedger(apiUrl: string, caFile: string): Promise<LedgerEntry[]> {
+  const body = (await simFetch(apiUrl, caFile, '/sim/ledger')) as { entries: LedgerEntry[] };
+  return body.entries;
+}
+
+async function postFaults(apiUrl: string, caFile: string, faults: unknown[]): Promise<void> {
+  await simFetch(apiUrl, caFile, '/sim/faults', { method: 'POST', body: JSON.stringify({ faults }) });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited(child);
+  clearTimeout(timer);
+}

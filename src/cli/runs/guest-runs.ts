@@ -1,0 +1,56 @@
+/**
+ * Starting and finding provisioning runs. One workflow per guest with a fixed id
+ * (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`), started with USE_EXISTING: a `start` while a
+ * run is in progress attaches to it instead of racing it.
+ */
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Guest } from '../../config';
+import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
+import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
+
+export interface GuestRun {
+  id: number;
+  kind: 'lxc' | 'vm';
+  name: string;
+  workflowId: string;
+  runId: string;
+  /** False when an earlier `start` is still running and we joined it. */
+  started: boolean;
+  handle: WorkflowHandle;
+}
+
+export function workflowIdFor(guest: Pick<Guest, 'kind' | 'id'>): string {
+  return guest.kind === 'lxc' ? lxcWorkflowId(guest.id) : vmWorkflowId(guest.id);
+}
+
+export function workflowTypeFor(kind: Guest['kind']): string {
+  return kind === 'lxc' ? 'provisionLxc' : 'provisionVm';
+}
+
+export async function startOrAttach(client: Client, guest: Guest, taskQueue: string): Promise<GuestRun> {
+  const workflowId = workflowIdFor(guest);
+  const parent = guest.kind === 'lxc' ? guest.clone_from_ctid : guest.clone_from_vmid;
+  const calledAt = Date.now();
+  const handle = await client.workflow.start(workflowTypeFor(guest.kind), {
+    workflowId,
+    taskQueue,
+    args: [guest.kind === 'lxc' ? { ctid: guest.id } : { vmid: guest.id }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: PhoenixId, value: String(guest.id) },
+      { key: PhoenixKind, value: guest.kind },
+      ...(parent !== undefined ? [{ key: PhoenixTemplate, value: String(parent) }] : []),
+    ],
+    staticSummary: `${guest.kind === 'lxc' ? 'Container' : 'VM'} ${guest.id} (${guest.name})`,
+  });
+  const description = await handle.describe();
+  // The start response does not say whether USE_EXISTING joined a run; a run that began
+  // before this call (with a second of slack for clock skew) was already there.
+  const started = description.startTime.getTime() >= calledAt - 1000;
+  return { id: guest.id, kind: guest.kind, name: guest.name, workflowId, runId: description.runId, started, handle };
+}
+
+export function webUiUrl(base: string, namespace: string, workflowId: string, runId: string): string {
+  return `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}
