@@ -31,6 +31,11 @@ export interface DevServerOptions {
   echoOutput?: boolean;
   /** Overall start-up deadline. A cold start of the v1.5.1 CLI takes 1-3 s on 2 cores. */
   startTimeoutMs?: number;
+  /**
+   * Register Phoenix's search attributes at start-up (default). Only tests of
+   * ensurePhoenixSearchAttributes want a server without them.
+   */
+  searchAttributes?: boolean;
   /** Explicit binary; otherwise findTemporalBinary(). */
   binary?: string;
 }
@@ -118,7 +123,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
         signal: stopPolling.signal,
         address,
         namespace,
-        searchAttributes: PHOENIX_SEARCH_ATTRIBUTES.map((key) => key.name),
+        searchAttributes: options.searchAttributes === false ? [] : PHOENIX_SEARCH_ATTRIBUTES.map((key) => key.name),
         timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
       }),
       spawnFailed,
@@ -154,7 +159,9 @@ function devServerArgs(o: DevServerOptions & { ip: string; namespace: string; po
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
-  for (const key of PHOENIX_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  if (o.searchAttributes !== false) {
+    for (const key of PHOENIX_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  }
   return args;
 }
 
