@@ -1,6 +1,8 @@
 import { provisioningDepsFromEnv, type ProvisioningDeps } from './common/provisioning-deps';
 import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker';
 import { createLxcActivities } from './lxc';
+import { createVmActivities } from './vm';
+import { vmPlanOptionsFromEnv } from '../planning/vm';
 
 /**
  * Everything activities need from the outside world, injected by the worker so
@@ -19,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     describeWorker: createDescribeWorker(deps),
     ...createLxcActivities(provisioning),
+    ...createVmActivities(provisioning, vmPlanOptionsFromEnv(process.env)),
   };
 }
 

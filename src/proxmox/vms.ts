@@ -7,7 +7,7 @@
 import { createGuestCommon } from './guest-common';
 import { encodeSshKeys } from './property-strings';
 import type { TaskClient } from './tasks';
-import type { PveHttp, PveParams } from './transport';
+import { apiPath, type PveHttp, type PveParams } from './transport';
 
 export interface CloneVmParams {
   newid: number;
@@ -52,6 +52,27 @@ export function cloudInitParams(ci: CloudInitSettings): PveParams {
   return params;
 }
 
+/** `POST /nodes/{node}/qemu`: what the original's `qm create` + `qm set` sequence set, in one request. */
+export interface CreateVmParams {
+  name: string;
+  memory: number;
+  cores: number;
+  /** `virtio,bridge=vmbr0` */
+  net0: string;
+  scsihw?: string;
+  /** `<storage>:0,import-from=<volid>` imports a cloud image as the boot disk. */
+  scsi0?: string;
+  /** `<storage>:cloudinit` */
+  ide2?: string;
+  boot?: string;
+  serial0?: string;
+  vga?: string;
+  agent?: string;
+  ostype?: string;
+  /** Further config keys, sent as given. */
+  extra?: PveParams;
+}
+
 export function createVmClient(http: PveHttp, tasks: TaskClient) {
   function vm(node: string, vmid: number) {
     const common = createGuestCommon(http, tasks, 'qemu', node, vmid);
@@ -87,10 +108,29 @@ export function createVmClient(http: PveHttp, tasks: TaskClient) {
     /** POST template → UPID (`qmtemplate`). */
     const convertToTemplate = (opts: { disk?: string } = {}) => http.post<string>(path('template'), { disk: opts.disk });
 
+    /** POST create → UPID (`qmcreate`, id = this vmid). Disks are allocated (and images imported) by the task. */
+    const create = (p: CreateVmParams) =>
+      http.post<string>(apiPath('nodes', node, 'qemu'), {
+        ...p.extra,
+        vmid,
+        name: p.name,
+        memory: p.memory,
+        cores: p.cores,
+        net0: p.net0,
+        scsihw: p.scsihw,
+        scsi0: p.scsi0,
+        ide2: p.ide2,
+        boot: p.boot,
+        serial0: p.serial0,
+        vga: p.vga,
+        agent: p.agent,
+        ostype: p.ostype,
+      });
+
     const destroy = (opts: { purge?: boolean; destroyUnreferencedDisks?: boolean; skiplock?: boolean } = {}) =>
       http.delete<string>(path(), { purge: opts.purge ? 1 : undefined, 'destroy-unreferenced-disks': opts.destroyUnreferencedDisks ? 1 : undefined });
 
-    return { ...common, clone, updateConfig, updateConfigAsync, setCloudInit, regenerateCloudInit, dumpCloudInit, resize, convertToTemplate, destroy };
+    return { ...common, create, clone, updateConfig, updateConfigAsync, setCloudInit, regenerateCloudInit, dumpCloudInit, resize, convertToTemplate, destroy };
   }
   return { vm };
 }

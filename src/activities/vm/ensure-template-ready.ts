@@ -1,0 +1,68 @@
+/**
+ * A clone needs its template VM (converted: `template: 1`). When it is missing or not yet
+ * converted, the template's own workflow (`phoenix-vm-<id>`) builds it: started with
+ * USE_EXISTING, so two clones asking at once join one build. This activity waits for that
+ * run, heartbeating; a retry after a worker crash joins the same run again.
+ */
+import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import type { StepOutcome } from '../../shared/progress';
+import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
+import { vmWorkflowId } from '../../shared/workflow-ids';
+import { classified, permanent } from '../common/classify';
+import { cancellation, heartbeat } from '../common/heartbeat';
+import type { ProvisioningDeps } from '../common/provisioning-deps';
+
+const HEARTBEAT_EVERY_MS = 5_000;
+
+export function createEnsureVmTemplateReady(deps: ProvisioningDeps) {
+  async function isTemplate(vmid: number): Promise<boolean> {
+    const pve = await deps.pve();
+    const { api } = await deps.connection();
+    const presence = await pve.node(api.node).qemu(vmid).presence();
+    return presence.state === 'present' && Number(presence.config.template) === 1;
+  }
+
+  return async function ensureVmTemplateReady({ vmid }: { vmid: number }): Promise<StepOutcome> {
+    return classified('ensure the template VM is built', `template VM ${vmid}`, async () => {
+      if (await isTemplate(vmid)) return { changed: false, summary: `template VM ${vmid} is ready` };
+
+      const workflowId = vmWorkflowId(vmid);
+      const handle = await deps.temporal().workflow.start('provisionVm', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ vmid }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: PhoenixId, value: String(vmid) },
+          { key: PhoenixKind, value: 'vm' },
+        ],
+        staticSummary: `Template VM ${vmid} (needed by a clone)`,
+      });
+      heartbeat({ state: `waiting for ${workflowId} (${handle.firstExecutionRunId})` });
+      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), HEARTBEAT_EVERY_MS);
+      try {
+        // The template build is shared: cancelling this wait must not cancel it.
+        await Promise.race([handle.result(), cancelled(cancellation())]);
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) {
+          throw permanent(`the build of template VM ${vmid} (${workflowId}) failed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
+        }
+        throw err;
+      } finally {
+        clearInterval(ticker);
+      }
+      if (!(await isTemplate(vmid))) throw permanent(`${workflowId} finished but VM ${vmid} is not a template (is_template in the config?)`);
+      return { changed: true, summary: `built template VM ${vmid} (${workflowId})` };
+    });
+  };
+}
+
+function cancelled(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new CancelledFailure('waiting for the template build was cancelled'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}

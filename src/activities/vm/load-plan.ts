@@ -1,0 +1,15 @@
+import type { VmPlan } from '../../shared/vm-plan';
+import { buildVmPlan, type VmPlanOptions } from '../../planning/vm';
+import { classified } from '../common/classify';
+import type { ProvisioningDeps } from '../common/provisioning-deps';
+
+/** Reads the configuration on the worker and resolves one VM's plan. */
+export function createLoadVmPlan(deps: ProvisioningDeps, options: VmPlanOptions) {
+  return async function loadVmPlan({ vmid }: { vmid: number }): Promise<VmPlan> {
+    return classified('load the plan', `VM ${vmid}`, async () => {
+      const config = await deps.loadConfig();
+      const { api } = await deps.connection();
+      return buildVmPlan(config, vmid, api.node, options);
+    });
+  };
+}
