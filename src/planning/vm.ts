@@ -46,7 +46,7 @@ export function buildVmPlan(config: PhoenixConfig, vmid: number, node: string, o
       ip: net.ip,
       ...(net.gw ? { gw: net.gw } : {}),
       nameservers: [...(net.nameservers ?? [])],
-      snippetStorage: options.snippetStorage ?? DEFAULT_SNIPPET_STORAGE,
+      snippetStorage: options.snippetStorage ?? config.hypervisor.proxmox_storage_ids?.snippets ?? DEFAULT_SNIPPET_STORAGE,
       features: guest.features.map((name) => featureOf(config, guest, name)),
     },
     agentTimeoutSeconds: options.agentTimeoutSeconds ?? DEFAULT_AGENT_TIMEOUT_S,

@@ -91,7 +91,13 @@ export function configDiff(plan: VmPlan, live: GuestConfig, snippetVolid: string
   const liveKeys = str('sshkeys');
   if (ci.sshKeys.length) {
     const current = liveKeys ? decodeSshKeys(liveKeys) : [];
-    if (current.join('\n') !== ci.sshKeys.map((k) => k.trim()).join('\n')) changes.sshkeys = encodeSshKeys(ci.sshKeys);
+    if (current.join('\n') !== ci.sshKeys.map((k) => k.trim()).join('\n')) {
+      try {
+        changes.sshkeys = encodeSshKeys(ci.sshKeys);
+      } catch (err) {
+        throw permanent(`VM ${plan.vmid}: user_config.ssh_public_key in phoenix_vm_configs.json: ${(err as Error).message}`, 'PhoenixInvalidConfig');
+      }
+    }
   } else if (liveKeys !== undefined) deletes.push('sshkeys');
 
   const ipconfig0 = formatIpConfig({ ip: ci.ip, ...(ci.gw && ci.ip !== 'dhcp' ? { gw: ci.gw } : {}) });
