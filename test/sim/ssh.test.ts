@@ -135,6 +135,22 @@ describe('phoenix-sim SSH endpoint', () => {
     fresh.end();
   });
 
+  it('observes jobs kept in a folder per job: one job.start per new folder, job.finish with the exit code', async () => {
+    const launcher = [
+      'd=$1; shift',
+      'mkdir -p /var/log/phoenix/jobs',
+      'mkdir "$d" 2>/dev/null || { echo exists; exit 0; }',
+      `setsid nohup sh -c ${q('d=$1; shift; "$@" > "$d/log" 2>&1; echo $? > "$d/exit"')} job "$d" "$@" > /dev/null 2>&1 < /dev/null &`,
+      'echo $! > "$d/pid"',
+    ].join('\n');
+    const start = `pct exec 900 -- sh -c ${q(launcher)} launcher /var/log/phoenix/jobs/j2 sh -c ${q('sleep 0.3; exit 4')}`;
+    assert.equal((await exec(ssh, start)).code, 0);
+    assert.equal((await exec(ssh, start)).stdout, 'exists\n');
+    await new Promise((r) => setTimeout(r, 900));
+    const kinds = sim.ledger({ kind: 'job.start,job.finish', vmid: 900 }).filter((e) => e.details.jobId === 'j2');
+    assert.deepEqual(kinds.map((e) => [e.kind, e.details.exitCode]), [['job.start', undefined], ['job.finish', 4]]);
+  });
+
   it('stopping a container kills its processes, detached ones included', async () => {
     // Like on a real host, the job must let go of the channel's pipes or the channel stays open.
     await exec(ssh, `pct exec 900 -- sh -c ${q('setsid -f sleep 300 < /dev/null > /dev/null 2>&1')}`);
