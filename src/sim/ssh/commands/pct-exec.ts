@@ -31,7 +31,8 @@ export async function pctExec(ctx: CommandContext, args: string[]): Promise<numb
   if (command.length === 0) die('missing command');
 
   await host.guestRuntime.ensureRootfs(vmid);
-  host.guestRuntime.jobs.observe(vmid, command);
+  // Jobs are seen from the guest's files: before the command, and once it has exited.
+  const jobsStarted = host.guestRuntime.jobs.observe(vmid, command);
   const child = host.guestRuntime.spawn(vmid, command, { deviceBinds: passedThroughDevices(g, (p) => host.storages.hostPath(p)) });
   ctx.stdin.pipe(child.stdin!).on('error', () => {});
   child.stdin!.on('error', () => {});
@@ -47,6 +48,7 @@ export async function pctExec(ctx: CommandContext, args: string[]): Promise<numb
     child.on('error', () => resolve(127));
     child.on('exit', (code, signal) => {
       status = signal ? 128 + signalNumber(signal) : code ?? 0;
+      jobsStarted();
       ctx.reportExit?.(status);
     });
     // Output may still be draining after exit; a detached job holding the pipes keeps the
