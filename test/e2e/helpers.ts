@@ -1,0 +1,141 @@
+/**
+ * Shared pieces of the end-to-end acceptance tests: config copies, ledger summaries and
+ * reading every workflow history of a stack.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection, Client } from '@temporalio/client';
+import { REPO, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
+
+/** Short stand-in durations: the whole 900 → 901 → 920 → 950 chain takes seconds. */
+export const TIME_SCALE = 0.05;
+
+export interface ConfigCopy {
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * A temporary copy of the shipped config folder; `edit` changes the parsed files before they
+ * are written back (keys: `lxc`, `hypervisor`, `vm`).
+ */
+export function configCopy(edit: (files: { lxc: any; hypervisor: any; vm: any }) => void = () => {}): ConfigCopy {
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-e2e-config-'));
+  cpSync(join(REPO, 'config'), dir, { recursive: true });
+  const names = { lxc: 'phoenix_lxc_configs.json', hypervisor: 'phoenix_hypervisor_config.json', vm: 'phoenix_vm_configs.json' } as const;
+  const files = {
+    lxc: JSON.parse(readFileSync(join(dir, names.lxc), 'utf8')),
+    hypervisor: JSON.parse(readFileSync(join(dir, names.hypervisor), 'utf8')),
+    vm: JSON.parse(readFileSync(join(dir, names.vm), 'utf8')),
+  };
+  edit(files);
+  for (const key of Object.keys(names) as Array<keyof typeof names>) {
+    writeFileSync(join(dir, names[key]), JSON.stringify(files[key], null, 2));
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The guest a ledger entry changed: a clone's new guest, otherwise the entry's vmid. */
+export function target(e: LedgerEntry): number | undefined {
+  return e.kind.endsWith('.clone') ? Number(e.details?.newid) : e.vmid;
+}
+
+/** `kind vmid` → count, for the kinds given. */
+export function countBy(entries: LedgerEntry[], kinds: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of entries) {
+    if (!kinds.includes(e.kind)) continue;
+    const key = `${e.kind} ${target(e)}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** job.start count per job id, and the exit codes job.finish recorded per job id. */
+export function jobs(entries: LedgerEntry[]): Map<string, { vmid: number; starts: number; exits: unknown[] }> {
+  const byId = new Map<string, { vmid: number; starts: number; exits: unknown[] }>();
+  for (const e of entries) {
+    if (e.kind !== 'job.start' && e.kind !== 'job.finish') continue;
+    const id = String(e.details?.jobId);
+    const job = byId.get(id) ?? { vmid: e.vmid!, starts: 0, exits: [] };
+    if (e.kind === 'job.start') job.starts++;
+    else job.exits.push(e.details?.exitCode);
+    byId.set(id, job);
+  }
+  return byId;
+}
+
+export function nvidiaInstalls(entries: LedgerEntry[]): LedgerEntry[] {
+  return entries.filter((e) => e.kind === 'installer.run' && e.details?.installer === 'nvidia');
+}
+
+/** Side effects that a converged re-run must not repeat. */
+export const SIDE_EFFECTS = ['lxc.create', 'lxc.clone', 'lxc.snapshot', 'lxc.destroy', 'job.start', 'installer.run'];
+
+export async function temporalClient(stack: Stack): Promise<Client> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  return new Client({ connection, namespace: stack.temporal.namespace });
+}
+
+/** Workflow ids and run counts of the stack's workflows (closed and running). */
+export async function workflowRuns(client: Client): Promise<Map<string, number>> {
+  const runs = new Map<string, number>();
+  for await (const w of client.workflow.list()) runs.set(w.workflowId, (runs.get(w.workflowId) ?? 0) + 1);
+  return runs;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The ledger as lines, for assertion messages. */
+export function ledgerText(entries: LedgerEntry[]): string {
+  return entries
+    .filter((e) => !/^(ssh\.exec|file\.write)$/.test(e.kind))
+    .map((e) => `${e.seq} ${e.kind} ${e.vmid ?? ''} ${JSON.stringify(e.details ?? {})}`)
+    .join('\n');
+}
+
+/**
+ * Every workflow history of the stack (every run, closed or running) as text: strings as
+ * they are, payload bytes decoded, plus each execution's memo and search attributes as the
+ * visibility store lists them.
+ */
+export async function allHistoriesText(client: Client): Promise<{ runs: number; text: string }> {
+  const parts: string[] = [];
+  let runs = 0;
+  for await (const w of client.workflow.list()) {
+    runs++;
+    parts.push(JSON.stringify({ id: w.workflowId, memo: w.memo, searchAttributes: w.searchAttributes, typed: w.typedSearchAttributes }));
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    walk(history, parts);
+  }
+  return { runs, text: parts.join('\n') };
+}
+
+function walk(value: unknown, out: string[]): void {
+  if (value === null || value === undefined) return;
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const v of value) walk(v, out);
+  else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      walk(v, out);
+    }
+  }
+}
+
+/** The forms a secret could take in JSON text: as is, JSON-escaped, and each long line of a multi-line one. */
+export function secretNeedles(secret: string): string[] {
+  const needles = new Set<string>([secret, JSON.stringify(secret).slice(1, -1)]);
+  for (const line of secret.split('\n')) if (line.trim().length >= 24 && !/^-----/.test(line)) needles.add(line.trim());
+  return [...needles].filter((n) => n.length >= 8);
+}
