@@ -76,6 +76,12 @@ export interface LxcPlan {
   features: GuestFeature[];
   application?: { script: string; env: ScriptEnv };
   healthChecks: HealthCheck[];
+  /**
+   * The worker's override of the long steps' heartbeat timeout (PHOENIX_HEARTBEAT_TIMEOUT,
+   * e.g. "10s"): how soon a step whose worker died is retried elsewhere. It travels in the
+   * plan, an activity result, so the workflow reads it from history and replays the same.
+   */
+  heartbeatTimeout?: string;
 }
 
 export function isTemplatePlan(plan: Pick<LxcPlan, 'templateSnapshot'>): boolean {

@@ -52,3 +52,12 @@ export const healthProbe: ActivityOptions = {
   heartbeatTimeout: '30s',
   retry: { ...retry, maximumAttempts: 2 },
 };
+
+/**
+ * A preset with the worker's heartbeat-timeout override (from the plan) applied, for
+ * presets that heartbeat at all. A shorter timeout makes a crashed worker's step retry
+ * sooner; the activities heartbeat well within any timeout of a few seconds.
+ */
+export function withHeartbeatTimeout(preset: ActivityOptions, heartbeatTimeout: string | undefined): ActivityOptions {
+  return heartbeatTimeout && preset.heartbeatTimeout ? { ...preset, heartbeatTimeout: heartbeatTimeout as ActivityOptions['heartbeatTimeout'] } : preset;
+}

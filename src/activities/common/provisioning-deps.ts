@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
@@ -38,6 +39,8 @@ export interface ProvisioningDeps {
   taskQueue: string;
   /** The repository root holding `features/` and `apps/`. */
   scriptsRoot: string;
+  /** PHOENIX_HEARTBEAT_TIMEOUT: overrides the presets' heartbeat timeout for long steps. */
+  heartbeatTimeout?: string;
 }
 
 export interface ProvisioningDepsOptions {
@@ -53,6 +56,7 @@ export const DEFAULT_SCRIPTS_ROOT = resolve(__dirname, '..', '..', '..');
 
 export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): ProvisioningDeps {
   const { env } = options;
+  const heartbeatTimeout = heartbeatTimeoutFrom(env);
   let client: PveClient | undefined;
   let clientKey = '';
 
@@ -106,7 +110,22 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     temporal: options.temporal ?? (() => Context.current().client),
     taskQueue: options.taskQueue,
     scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
+    ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
   };
+}
+
+/** Checked when the worker starts, so a typo stops it with the variable's name. */
+function heartbeatTimeoutFrom(env: Env): string | undefined {
+  const raw = env.PHOENIX_HEARTBEAT_TIMEOUT?.trim();
+  if (!raw) return undefined;
+  let ms = NaN;
+  try {
+    ms = msToNumber(/^\d+$/.test(raw) ? Number(raw) : (raw as Parameters<typeof msToNumber>[0]));
+  } catch {
+    // reported below
+  }
+  if (!(ms >= 1000)) throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least 1 s such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
+  return `${ms}ms`;
 }
 
 function tlsTrust(tls: PveConnection['api']['tls']): PveTlsTrust {

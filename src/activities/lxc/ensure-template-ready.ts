@@ -5,6 +5,7 @@
  * heartbeating; a retry after a worker crash joins the same run again.
  */
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
 import type { StepOutcome } from '../../shared/progress';
@@ -44,7 +45,9 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
         staticSummary: `Template CT ${ctid} (needed by a clone)`,
       });
       heartbeat({ state: `waiting for ${workflowId} (${handle.firstExecutionRunId})` });
-      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), HEARTBEAT_EVERY_MS);
+      // Well within the heartbeat timeout, however short the worker made it.
+      const every = Math.min(HEARTBEAT_EVERY_MS, (Context.current().info.heartbeatTimeoutMs ?? Infinity) / 4);
+      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), every);
       try {
         // The template build is shared: cancelling this wait must not cancel it.
         await Promise.race([handle.result(), cancelled(cancellation())]);

@@ -9,7 +9,8 @@ export function createLoadLxcPlan(deps: ProvisioningDeps) {
     return classified('load the plan', `CT ${ctid}`, async () => {
       const config = await deps.loadConfig();
       const { api } = await deps.connection();
-      return buildLxcPlan(config, ctid, api.node);
+      const plan = buildLxcPlan(config, ctid, api.node);
+      return deps.heartbeatTimeout ? { ...plan, heartbeatTimeout: deps.heartbeatTimeout } : plan;
     });
   };
 }

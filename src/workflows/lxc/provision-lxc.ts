@@ -8,7 +8,7 @@ import type { LxcActivities } from '../../activities/lxc/types';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
-import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
@@ -37,10 +37,12 @@ export const LXC_STEPS = [
 ] as const;
 
 const quick = proxyActivities<LxcActivities>(quickStep);
-const tasks = proxyActivities<LxcActivities>(proxmoxTask);
-const jobs = proxyActivities<LxcActivities>(guestJob);
-const waits = proxyActivities<LxcActivities>(templateWait);
-const probes = proxyActivities<LxcActivities>(healthProbe);
+
+/** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
+function longStepProxies(heartbeatTimeout: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+  return { tasks: proxy(proxmoxTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
+}
 
 export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionLxcResult> {
   const tracker = new StepTracker('lxc', input.ctid, LXC_STEPS);
@@ -62,6 +64,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   });
   if (!plan) throw new Error('unreachable: plan not loaded');
   const p: LxcPlan = plan;
+  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout);
 
   if (p.source.kind === 'clone') {
     const { parentCtid, parentSnapshot } = p.source;
