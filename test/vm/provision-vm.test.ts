@@ -60,6 +60,11 @@ describe('provisionVm against phoenix-sim', () => {
     assert.equal(count('qemu.start', 8000), 1);
     assert.equal(count('qemu.template', 8000), 1);
     assert.equal(count('qemu.snapshot', 8000), 0);
+    // Templated as the original did: cloud-init state and machine-id cleared, then a clean shutdown.
+    const execs = world.sim.ledger({ kind: 'agent.exec', vmid: 8000 }).map((e) => (e.details.argv as string[]).join(' '));
+    assert.ok(execs.includes('cloud-init clean --logs') && execs.includes('truncate -s 0 /etc/machine-id'), execs.join('\n'));
+    assert.equal(count('qemu.shutdown', 8000), 1);
+    assert.equal(count('qemu.resize', 8000), 1);
     const tpl = (await world.sim.state.qemu.getConfig(world.sim.node, 8000)) as Record<string, unknown>;
     assert.equal(Number(tpl.template), 1);
     assert.match(String(tpl.scsi0), /size=32G/);
