@@ -7,29 +7,11 @@ import { ancestors, guestGraph } from './graph';
 import { resolveGuest } from './guest';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
 import { isTemplate } from './model';
+import { LXC_BUILD_STEPS, VM_BUILD_STEPS } from '../shared/steps';
 
-/** Step names of the container build, in order (the LXC provisioning workflow's step names). */
-export const LXC_STEPS = [
-  'ensure_container_defined',
-  'apply_configurations',
-  'apply_shared_volumes',
-  'start_container',
-  'apply_features',
-  'run_application_script',
-  'run_health_check',
-  'create_template_snapshot',
-] as const;
-
-/** Step names of the VM build, in order (the VM provisioning workflow's step names). */
-export const VM_STEPS = [
-  'ensure_vm_defined',
-  'apply_vm_configurations',
-  'start_vm',
-  'wait_for_guest_agent',
-  'wait_for_cloud_init',
-  'create_vm_snapshot',
-  'convert_to_template',
-] as const;
+/** Step names of the container and VM builds, in order: the provisioning workflows' own. */
+export const LXC_STEPS = LXC_BUILD_STEPS;
+export const VM_STEPS = VM_BUILD_STEPS;
 
 export type StepName = (typeof LXC_STEPS)[number] | (typeof VM_STEPS)[number];
 

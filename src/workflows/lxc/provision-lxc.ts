@@ -9,6 +9,7 @@ import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
 import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
+import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
@@ -23,18 +24,7 @@ export interface ProvisionLxcResult {
   steps: Array<{ name: string; changed: boolean; summary: string }>;
 }
 
-export const LXC_STEPS = [
-  'load_plan',
-  'ensure_parent_template',
-  'ensure_container_defined',
-  'apply_configurations',
-  'apply_shared_volumes',
-  'start_container',
-  'apply_features',
-  'run_application_script',
-  'run_health_check',
-  'create_template_snapshot',
-] as const;
+export const LXC_STEPS = LXC_WORKFLOW_STEPS;
 
 const quick = proxyActivities<LxcActivities>(quickStep);
 

@@ -10,6 +10,7 @@ import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import type { VmPlan } from '../../shared/vm-plan';
 import { guestJob, proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionVmInput {
@@ -24,17 +25,7 @@ export interface ProvisionVmResult {
   steps: Array<{ name: string; changed: boolean; summary: string }>;
 }
 
-export const VM_STEPS = [
-  'load_plan',
-  'ensure_parent_template',
-  'ensure_vm_defined',
-  'apply_vm_configurations',
-  'start_vm',
-  'wait_for_guest_agent',
-  'wait_for_cloud_init',
-  'create_vm_snapshot',
-  'convert_to_template',
-] as const;
+export const VM_STEPS = VM_WORKFLOW_STEPS;
 
 const quick = proxyActivities<VmActivities>(quickStep);
 const tasks = proxyActivities<VmActivities>(proxmoxTask);
