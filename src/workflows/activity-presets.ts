@@ -39,11 +39,15 @@ export const guestJob: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 10 },
 };
 
-/** Waiting for another workflow (a template build) to finish. */
+/**
+ * Waiting for another workflow (a template build) to finish. An attempt also reads the
+ * template's snapshots before and after the wait, so a flaky API fails attempts; a retry
+ * only re-joins the build, so allow as many as a Proxmox task step does.
+ */
 export const templateWait: ActivityOptions = {
   startToCloseTimeout: '12h',
   heartbeatTimeout: '30s',
-  retry: { ...retry, maximumAttempts: 5 },
+  retry: { ...retry, maximumAttempts: 20 },
 };
 
 /** Health checks retry inside the activity (the config says how often); one attempt here. */
