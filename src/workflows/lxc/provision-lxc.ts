@@ -67,8 +67,8 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   }
 
   await tracker.run('ensure_container_defined', () => tasks.ensureContainerDefined(p).then(record('ensure_container_defined')));
-  await tracker.run('apply_configurations', () => quick.applyConfigurations(p).then(record('apply_configurations')));
-  await tracker.run('apply_shared_volumes', () => quick.applySharedVolumes(p).then(record('apply_shared_volumes')));
+  await tracker.run('apply_configurations', () => tasks.applyConfigurations(p).then(record('apply_configurations')));
+  await tracker.run('apply_shared_volumes', () => tasks.applySharedVolumes(p).then(record('apply_shared_volumes')));
   await tracker.run('start_container', () => tasks.startContainer(p).then(record('start_container')));
 
   // One step per feature, in the configured order: each is its own job with its own id,
