@@ -10,6 +10,7 @@ import type { Command, Output } from './command';
 import { cancelCommand } from './commands/cancel';
 import { listCommand } from './commands/list';
 import { planCommand } from './commands/plan';
+import { scheduleCommand } from './commands/schedule';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command<any, any>[] = [
   statusCommand,
   listCommand,
   cancelCommand,
+  scheduleCommand,
 ];
 
 export const PROGRAM = 'phoenix-client';

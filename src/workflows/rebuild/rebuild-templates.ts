@@ -1,0 +1,111 @@
+/**
+ * Scheduled template rebuild: refreshes each template, parents before children, by running
+ * its provisioning workflow again as a child.
+ *
+ * Why the child keeps the guest's own id (`phoenix-lxc-<ctid>`): every other path that builds
+ * a template (`start`, a clone's ensure_parent_template) starts or joins that id, so a rebuild
+ * and a concurrent `start` can never provision the same template twice at once. When the id is
+ * busy (someone else's run of that template is in progress), the rebuild waits for it to end
+ * and then runs its own pass, which converges quickly because every step is idempotent.
+ *
+ * Running clones are not touched: provisioning a template only acts on the template container
+ * itself, and Phoenix's clones are full clones (they share no disk with the template).
+ *
+ * Deterministic: no I/O here; the plans come from the `loadLxcPlan` activity.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { LxcActivities } from '../../activities/lxc/types';
+import { progressQuery } from '../../shared/progress';
+import { PhoenixKind, PhoenixStep } from '../../shared/search-attributes';
+import { lxcWorkflowId } from '../../shared/workflow-ids';
+import { quickStep } from '../activity-presets';
+import type { ProvisionLxcResult } from '../lxc/provision-lxc';
+import { orderParentsFirst } from './order';
+
+export interface RebuildTemplatesInput {
+  /** Template container ids; the workflow orders them parents first. */
+  templates: number[];
+}
+
+export interface RebuiltTemplate {
+  ctid: number;
+  workflowId: string;
+  /** Steps of the template's run that changed something (configuration, features, ...). */
+  changedSteps: string[];
+  /**
+   * True when the template's configuration or feature scripts changed in this pass, so the
+   * clone snapshot taken earlier no longer matches the container (see docs/operations.md).
+   */
+  snapshotStale: boolean;
+}
+
+export interface RebuildTemplatesResult {
+  templates: RebuiltTemplate[];
+}
+
+const quick = proxyActivities<LxcActivities>(quickStep);
+
+/** How long to wait between attempts when the template's own run is in progress elsewhere. */
+const BUSY_RETRY = '15 seconds';
+const BUSY_ATTEMPTS = 240; // one hour: a template build is minutes, a chain tens of minutes
+
+export async function rebuildTemplates(input: RebuildTemplatesInput): Promise<RebuildTemplatesResult> {
+  upsertSearchAttributes([{ key: PhoenixKind, value: 'rebuild' }]);
+  const plans = [];
+  for (const ctid of input.templates) plans.push(await quick.loadLxcPlan({ ctid }));
+  for (const p of plans) {
+    if (p.templateSnapshot === undefined) {
+      throw ApplicationFailure.nonRetryable(`CT ${p.ctid} is not a template (it has no template snapshot in the config): remove it from the schedule`, 'PhoenixInvalidConfig');
+    }
+  }
+  const ordered = orderParentsFirst(plans.map((p) => ({ ctid: p.ctid, parent: p.source.kind === 'clone' ? p.source.parentCtid : undefined })));
+
+  const steps = ordered.map((ctid) => ({ name: `rebuild:${ctid}`, state: 'pending' as 'pending' | 'running' | 'done' | 'failed' }));
+  setHandler(progressQuery, () => ({ kind: 'lxc', id: ordered[0] ?? 0, current: steps.find((s) => s.state === 'running')?.name, steps: steps.map((s) => ({ ...s })) }));
+
+  const results: RebuiltTemplate[] = [];
+  for (const [i, ctid] of ordered.entries()) {
+    steps[i]!.state = 'running';
+    upsertSearchAttributes([{ key: PhoenixStep, value: steps[i]!.name }]);
+    try {
+      const result = await provisionWhenFree(ctid);
+      const changedSteps = result.steps.filter((s) => s.changed && s.name !== 'create_template_snapshot').map((s) => s.name);
+      results.push({ ctid, workflowId: lxcWorkflowId(ctid), changedSteps, snapshotStale: changedSteps.length > 0 });
+      steps[i]!.state = 'done';
+    } catch (err) {
+      steps[i]!.state = 'failed';
+      throw ApplicationFailure.create({
+        type: 'PhoenixRebuildFailed',
+        nonRetryable: true,
+        message: `rebuild of template CT ${ctid} failed: ${err instanceof Error ? err.message : String(err)}`,
+        cause: err instanceof Error ? err : undefined,
+      });
+    }
+  }
+  return { templates: results };
+}
+
+async function provisionWhenFree(ctid: number): Promise<ProvisionLxcResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await executeChild<(input: { ctid: number }) => Promise<ProvisionLxcResult>>('provisionLxc', {
+        workflowId: lxcWorkflowId(ctid),
+        args: [{ ctid }],
+        // A cancelled rebuild asks the template's run to stop cleanly rather than killing it mid-step.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || attempt >= BUSY_ATTEMPTS) throw err;
+      await sleep(BUSY_RETRY);
+    }
+  }
+}
