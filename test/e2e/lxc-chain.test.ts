@@ -68,7 +68,7 @@ describe('phoenix-client start 950 on a fresh simulator', () => {
 
     // One job per feature (and 950's application script), each started once and finished with 0.
     const byJob = jobs(afterFirst);
-    const summary = [...byJob].map(([id, j]) => `${j.vmid} ${id.replace(/^phoenix-lxc-\d+-[0-9a-f]+-/, '')} starts=${j.starts} exits=${j.exits.join(',')}`).sort();
+    const summary = [...byJob].map(([id, j]) => `${j.vmid} ${id.replace(/^phoenix-lxc-\d+-[0-9a-f-]{36}-/, '')} starts=${j.starts} exits=${j.exits.join(',')}`).sort();
     assert.deepEqual(
       summary,
       ['900 feature-base_setup starts=1 exits=0', '901 feature-nvidia starts=1 exits=0', '920 feature-vllm starts=1 exits=0', '950 app starts=1 exits=0'],

@@ -72,7 +72,7 @@ describe('two leaves of one template started at once; hostile config values', ()
       why,
     );
     for (const [id, job] of jobs(entries)) assert.equal(job.starts, 1, `job ${id} started ${job.starts} times${why}`);
-    const features = [...jobs(entries).keys()].map((id) => id.replace(/^phoenix-lxc-(\d+)-[0-9a-f]+-/, '$1 ')).sort();
+    const features = [...jobs(entries).keys()].map((id) => id.replace(/^phoenix-lxc-(\d+)-[0-9a-f-]{36}-/, '$1 ')).sort();
     assert.deepEqual(features, ['900 feature-base_setup', '901 feature-nvidia', '920 feature-vllm', '950 app', '955 app', '955 feature-ollama'], why);
 
     const runs = await workflowRuns(client);

@@ -109,9 +109,11 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
 
 /**
  * Job ids derive from the workflow run and the step, so a retried activity (same run)
- * re-attaches to its job, while a later run of the workflow starts a fresh one.
+ * re-attaches to its job, while a later run of the workflow starts a fresh one. The whole
+ * run id: run ids are UUIDv7, whose first characters are a timestamp shared by every run
+ * started within the same minute or so.
  */
 function jobIdFor(step: string): string {
   const { workflowId, runId } = workflowInfo();
-  return `${workflowId}-${runId.slice(0, 8)}-${step}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${workflowId}-${runId}-${step}`.replace(/[^A-Za-z0-9._-]/g, '_');
 }
