@@ -1,5 +1,6 @@
 import { provisioningDepsFromEnv, type ProvisioningDeps } from './common/provisioning-deps';
 import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker';
+import { createLifecycleActivities } from './lifecycle';
 import { createLxcActivities } from './lxc';
 import { createVmActivities } from './vm';
 import { vmPlanOptionsFromEnv } from '../planning/vm';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     describeWorker: createDescribeWorker(deps),
     ...createLxcActivities(provisioning),
     ...createVmActivities(provisioning, vmPlanOptionsFromEnv(process.env)),
+    ...createLifecycleActivities(provisioning),
   };
 }
 

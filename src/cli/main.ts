@@ -13,6 +13,7 @@ import { planCommand } from './commands/plan';
 import { scheduleCommand } from './commands/schedule';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
+import { upCommand } from './commands/up';
 import { validateCommand } from './commands/validate';
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, UsageError } from './errors';
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command<any, any>[] = [
   listCommand,
   cancelCommand,
   scheduleCommand,
+  upCommand,
 ];
 
 export const PROGRAM = 'phoenix-client';

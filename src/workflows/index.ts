@@ -7,3 +7,4 @@ export { workerDiagnosticsWorkflow } from './diagnostics';
 export { provisionLxc } from './lxc/provision-lxc';
 export { provisionVm } from './vm/provision-vm';
 export { rebuildTemplates } from './rebuild/rebuild-templates';
+export { phoenixUp } from './fleet/phoenix-up';

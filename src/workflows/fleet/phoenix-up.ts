@@ -1,0 +1,133 @@
+/**
+ * `phoenixUp`: brings a set of guests up (the original's --LetsGo) as one workflow. The input is
+ * the dependency DAG the client computed from the config; each guest's own provisioning workflow
+ * (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`) runs as a child as soon as all its prerequisites
+ * succeeded. Independent branches run in parallel, at most `concurrencyPerNode` per Proxmox node,
+ * and never two clones of one source at once (PVE locks the source during a clone, so a second
+ * one would only fail and retry). A failure stops only its dependants, which are reported skipped.
+ *
+ * Children start only once their clone parent is done, so a guest's `ensure_parent_template`
+ * finds the template ready and never starts a parent build by itself. When a run of a child's id
+ * is already in progress (a `start` began it), a child cannot join it: the `awaitGuestRun`
+ * activity waits for that run instead.
+ *
+ * Children are abandoned, not cancelled, when this workflow is: a `start` may be waiting on the
+ * same build (a template), as ensureLxcTemplateReady's wait never cancels a shared build either.
+ *
+ * Boot order: provisioning leaves every guest running (its start step), so there is no second
+ * start; the result lists the start_at_boot guests in ascending boot_order.
+ */
+import {
+  ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { LifecycleActivities } from '../../activities/lifecycle';
+import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
+import { templateWait } from '../activity-presets';
+import { describeFailure } from '../failure-text';
+import { provisionLxc } from '../lxc/provision-lxc';
+import { provisionVm } from '../vm/provision-vm';
+import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
+
+export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
+
+const waits = proxyActivities<LifecycleActivities>(templateWait);
+
+type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed };
+
+export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult> {
+  const limit = input.concurrencyPerNode ?? 2;
+  if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`concurrencyPerNode must be a positive integer, got ${limit}`, 'PhoenixBadInput');
+  const nodes = new Map(input.nodes.map((n) => [n.id, n]));
+  for (const n of input.nodes) {
+    for (const p of n.prerequisites) {
+      if (!nodes.has(p)) throw ApplicationFailure.nonRetryable(`guest ${n.id} needs ${p}, which is not in the input`, 'PhoenixBadInput');
+    }
+  }
+
+  const result: PhoenixUpResult = { succeeded: [], failed: [], skipped: [], bootOrder: [] };
+  const settled = new Map<number, 'ok' | 'failed' | 'skipped'>();
+  const running = new Map<number, Promise<void>>();
+  const pending = new Set([...nodes.keys()].sort((a, b) => a - b));
+
+  const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
+  const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
+
+  while (pending.size > 0 || running.size > 0) {
+    // Anything whose prerequisite failed or was skipped will never run.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const id of pending) {
+        const n = nodes.get(id)!;
+        const blockedBy = n.prerequisites.filter((p) => settled.get(p) === 'failed' || settled.get(p) === 'skipped');
+        if (blockedBy.length === 0) continue;
+        pending.delete(id);
+        settled.set(id, 'skipped');
+        result.skipped.push({ id, kind: n.kind, blockedBy });
+        changed = true;
+      }
+    }
+    for (const id of [...pending]) {
+      const n = nodes.get(id)!;
+      if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
+      if (runningOn(n.node) >= limit) continue;
+      if (n.parent !== undefined && cloningFrom(n.parent)) continue;
+      pending.delete(id);
+      running.set(
+        id,
+        provision(n).then((outcome) => {
+          running.delete(id);
+          settled.set(id, outcome.ok ? 'ok' : 'failed');
+          if (outcome.ok) result.succeeded.push(outcome.value);
+          else result.failed.push(outcome.value);
+        }),
+      );
+    }
+    if (running.size === 0) break; // nothing can start: the rest was skipped above
+    await Promise.race(running.values());
+  }
+
+  result.bootOrder = result.succeeded
+    .map((s) => nodes.get(s.id)!)
+    .filter((n) => n.startAtBoot)
+    .sort((a, b) => a.bootOrder - b.bootOrder || a.id - b.id)
+    .map((n) => n.id);
+  return result;
+}
+
+async function provision(n: UpNode): Promise<Outcome> {
+  const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
+  const startedAt = Date.now();
+  const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
+  try {
+    let child;
+    try {
+      child =
+        n.kind === 'lxc'
+          ? await startChild(provisionLxc, { workflowId, args: [{ ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) && (err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      await waits.awaitGuestRun({ workflowId });
+      return succeeded(true);
+    }
+    await child.result();
+    return succeeded(false);
+  } catch (err) {
+    const step = failedStep(err);
+    return { ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } };
+  }
+}
+
+/** The step named by the first failure in the chain that carries one (the step tracker's details). */
+function failedStep(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    const details = (current as { details?: unknown[] }).details;
+    const step = (details?.[0] as { step?: unknown } | undefined)?.step;
+    if (typeof step === 'string') return step;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

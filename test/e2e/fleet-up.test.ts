@@ -1,0 +1,110 @@
+/**
+ * Acceptance (issue 6): `phoenix-client up 952 950` brings both guests and their templates up as one
+ * workflow: branches cloned from DIFFERENT sources overlap in time, two clones of ONE source never
+ * do. A failing branch (952's health check made `false`) stops only what needs it: a guest that
+ * depends on 952 is skipped, 950 still succeeds, and the report says which is which.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
+import { configCopy, countBy, ledgerText, SIDE_EFFECTS, TIME_SCALE, type ConfigCopy } from './helpers';
+
+/** A clone task's interval, in ms of the simulator's uptime (see cloneIntervals). */
+interface CloneInterval {
+  source: number;
+  newid: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The UPID's pstart field is the simulator's uptime in hundredths of a second when the task began;
+ * the ledger entry's time is when it ended (wall clock). The wall clock of the simulator's start is
+ * at most min(end - pstart) over all tasks (a task takes >= 0 ms), so ends are mapped with that.
+ */
+function cloneIntervals(entries: LedgerEntry[]): CloneInterval[] {
+  const tasks = entries
+    .filter((e) => typeof e.details?.upid === 'string')
+    .map((e) => ({ e, pstartMs: parseInt(String(e.details!.upid).split(':')[3]!, 16) * 10, endWall: Date.parse(e.time) }));
+  const offset = Math.min(...tasks.map((t) => t.endWall - t.pstartMs));
+  return tasks
+    .filter((t) => t.e.kind === 'lxc.clone')
+    .map((t) => ({ source: t.e.vmid!, newid: Number(t.e.details!.newid), start: t.pstartMs, end: t.endWall - offset }));
+}
+
+const overlap = (a: CloneInterval, b: CloneInterval) => a.start < b.end && b.start < a.end;
+
+describe('phoenix-client up', () => {
+  let stack: Stack;
+  let config: ConfigCopy;
+
+  before(async () => {
+    config = configCopy();
+    stack = await startStack({ timeScale: TIME_SCALE, configDir: config.dir });
+    await stack.startWorker();
+  });
+
+  after(async () => {
+    await stack?.stop();
+    config?.remove();
+  });
+
+  it('up 952 950 builds both chains in one workflow, different sources in parallel, one source at a time', async () => {
+    const run = await stack.cli(['up', '952', '950']);
+    assert.equal(run.code, 0, `up failed:\n${run.stdout}\n${run.stderr}`);
+    for (const id of [900, 901, 902, 920, 950, 952]) assert.match(run.stdout, new RegExp(`succeeded CT ${id}`));
+    assert.match(run.stdout, /boot order: 950, 952/);
+    assert.match(run.stderr, /started phoenix-up-[0-9a-f]{12}/);
+
+    const ledger = await stack.ledger();
+    const why = `\nledger:\n${ledgerText(ledger.filter((e) => e.details?.upid))}`;
+    assert.deepEqual(
+      countBy(ledger, ['lxc.create', 'lxc.clone', 'lxc.destroy']),
+      { 'lxc.create 900': 1, 'lxc.clone 901': 1, 'lxc.clone 902': 1, 'lxc.clone 920': 1, 'lxc.clone 950': 1, 'lxc.clone 952': 1 },
+      why,
+    );
+    const clones = cloneIntervals(ledger);
+    const text = clones.map((c) => `${c.source}→${c.newid} [${c.start}, ${c.end}]`).join('\n');
+    let parallel = 0;
+    for (const a of clones) {
+      for (const b of clones) {
+        if (a.newid >= b.newid || !overlap(a, b)) continue;
+        assert.notEqual(a.source, b.source, `two clones of ${a.source} ran at once:\n${text}${why}`);
+        parallel++;
+      }
+    }
+    assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
+  });
+
+  it('a failing branch stops only its dependants; the report lists succeeded, failed (step, reason) and skipped', async () => {
+    const file = join(config.dir, 'phoenix_lxc_configs.json');
+    const lxc = JSON.parse(readFileSync(file, 'utf8'));
+    lxc.lxc_configs['952'].health_check = { command: 'false', retries: 1, interval: 1 };
+    lxc.lxc_configs['955'].dependencies = [952];
+    writeFileSync(file, JSON.stringify(lxc, null, 2));
+    const before = (await stack.ledger()).at(-1)!.seq;
+
+    const run = await stack.cli(['up', '950', '952', '955']);
+    assert.equal(run.code, 1, `up should fail:\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stderr, /succeeded CT 950/);
+    assert.match(run.stderr, /failed +CT 952 at step run_health_check: /);
+    assert.match(run.stderr, /skipped +CT 955: needs 952/);
+    assert.doesNotMatch(run.stderr, /(succeeded|failed) +CT 955/);
+
+    // 955 was never touched: no clone, no job; 950 changed nothing.
+    const added = (await stack.ledger()).filter((e) => e.seq > before);
+    assert.deepEqual(added.filter((e) => e.vmid === 955 || e.details?.newid === 955), [], ledgerText(added));
+    assert.deepEqual(added.filter((e) => SIDE_EFFECTS.includes(e.kind) && e.kind !== 'job.start'), [], ledgerText(added));
+  });
+
+  it('bad input exits 2 and starts nothing', async () => {
+    const unknown = await stack.cli(['up', '950', '4242']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    const both = await stack.cli(['up', '--all', '950']);
+    assert.equal(both.code, 2, both.stderr);
+    const none = await stack.cli(['up']);
+    assert.equal(none.code, 2, none.stderr);
+  });
+});
