@@ -1,6 +1,6 @@
 /**
  * Acceptance (issue 6, point 2): scheduled template rebuilds. A schedule with a far-future cron
- * is created, triggered now, and its rebuildTemplates run shows in `phoenix-client list`, builds
+ * is created, triggered now (a second trigger meanwhile is skipped), and its rebuildTemplates run shows in `phoenix-client list`, builds
  * 900 then 901 against the simulator and completes; describe/pause/unpause/delete behave; a bad
  * cron or an unknown template exits 2 naming the argument and creates nothing.
  */
@@ -67,6 +67,9 @@ describe('phoenix-client schedule: scheduled template rebuilds', () => {
 
     const triggered = await stack.cli(['schedule', 'trigger', name]);
     assert.equal(triggered.code, 0, triggered.stderr);
+    // A second trigger while the first run is going is skipped (overlap policy SKIP).
+    const overlapping = await stack.cli(['schedule', 'trigger', name]);
+    assert.equal(overlapping.code, 0, overlapping.stderr);
 
     // The run appears in `phoenix-client list` (PhoenixKind='rebuild') and completes.
     const run = await waitFor('the rebuild run in phoenix-client list', async () => {
@@ -85,6 +88,8 @@ describe('phoenix-client schedule: scheduled template rebuilds', () => {
     const statuses = Object.fromEntries((JSON.parse(done.stdout) as Array<{ workflowId: string; status: string }>).map((r) => [r.workflowId, r.status]));
     assert.equal(statuses[run.workflowId], 'COMPLETED', done.stdout);
     assert.equal(statuses['phoenix-lxc-900'], 'COMPLETED', 'the template keeps its own workflow id');
+    const rebuilds = (JSON.parse(done.stdout) as Array<{ type: string }>).filter((r) => r.type === 'rebuildTemplates');
+    assert.equal(rebuilds.length, 1, `the overlapping trigger started a second rebuild:\n${done.stdout}`);
 
     const described = await stack.cli(['schedule', 'describe', name, '--json']);
     assert.equal(described.code, 0, described.stderr);
