@@ -12,13 +12,17 @@ import type { StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
 import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat } from '../common/heartbeat';
+import { readWithRetry } from '../common/read-retry';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import type { TemplateReadyInput } from './types';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 
 export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
-  async function snapshotExists(ctid: number, snapshot: string): Promise<boolean> {
+  // Retried in place: these reads frame a long wait (see read-retry.ts).
+  const snapshotExists = (ctid: number, snapshot: string) => readWithRetry(() => readSnapshotExists(ctid, snapshot), cancellation());
+
+  async function readSnapshotExists(ctid: number, snapshot: string): Promise<boolean> {
     const pve = await deps.pve();
     const { api } = await deps.connection();
     const ct = pve.node(api.node).lxc(ctid);
