@@ -14,6 +14,10 @@ import { scheduleCommand } from './commands/schedule';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { upCommand } from './commands/up';
+import { deleteCommand } from './commands/delete';
+import { reconfigureCommand } from './commands/reconfigure';
+import { restartCommand } from './commands/restart';
+import { stopCommand } from './commands/stop';
 import { validateCommand } from './commands/validate';
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, UsageError } from './errors';
 
@@ -27,6 +31,10 @@ export const COMMANDS: readonly Command<any, any>[] = [
   cancelCommand,
   scheduleCommand,
   upCommand,
+  stopCommand,
+  restartCommand,
+  deleteCommand,
+  reconfigureCommand,
 ];
 
 export const PROGRAM = 'phoenix-client';

@@ -8,3 +8,4 @@ export { provisionLxc } from './lxc/provision-lxc';
 export { provisionVm } from './vm/provision-vm';
 export { rebuildTemplates } from './rebuild/rebuild-templates';
 export { phoenixUp } from './fleet/phoenix-up';
+export { guestLifecycle } from './fleet/guest-lifecycle';

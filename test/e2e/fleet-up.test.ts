@@ -78,6 +78,20 @@ describe('phoenix-client up', () => {
     assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
   });
 
+  it('a guest whose run a start began is waited for, not started twice', async () => {
+    // Slow 955's guest commands so its run is still going when up reaches it.
+    await stack.setFaults([{ target: 'ssh', match: '*955*', kind: 'slow', delayMs: 3000, times: 3 }]);
+    const started = await stack.cli(['start', '955', '--detach']);
+    assert.equal(started.code, 0, started.stderr);
+    const run = await stack.cli(['up', '955']);
+    await stack.setFaults([]);
+    assert.equal(run.code, 0, `up failed:\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /succeeded CT 955 \(joined the run in progress\)/);
+    assert.match(run.stdout, /succeeded CT 900\n/);
+    const ledger = await stack.ledger();
+    assert.deepEqual(countBy(ledger, ['lxc.clone'])['lxc.clone 955'], 1, ledgerText(ledger));
+  });
+
   it('a failing branch stops only its dependants; the report lists succeeded, failed (step, reason) and skipped', async () => {
     const file = join(config.dir, 'phoenix_lxc_configs.json');
     const lxc = JSON.parse(readFileSync(file, 'utf8'));

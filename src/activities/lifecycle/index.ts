@@ -1,10 +1,12 @@
 /** Activities of the fleet workflows and lifecycle verbs (up, stop, delete, ...). */
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { createAwaitGuestRun } from './await-guest-run';
+import { createGuestVerbs } from './guest-verbs';
 
 export function createLifecycleActivities(deps: ProvisioningDeps) {
   return {
     awaitGuestRun: createAwaitGuestRun(deps),
+    ...createGuestVerbs(deps),
   };
 }
 

@@ -1,0 +1,88 @@
+/**
+ * `guestLifecycle`: the original's lifecycle verbs for one guest. Workflow id
+ * `phoenix-<verb>-<lxc|vm>-<id>` (the CLI starts it with USE_EXISTING, so a second identical
+ * request joins the one in progress).
+ *
+ * - stop: stop if running.
+ * - restart: stop if running, then start.
+ * - delete: stop, then destroy; refused for a template whose clones still exist; gone: no-op.
+ * - reconfigure: roll back to `pre-configured` (an error when there is none), then run the
+ *   guest's provisioning workflow (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`) as a child.
+ */
+import { ApplicationFailure, executeChild, proxyActivities } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { LifecycleActivities } from '../../activities/lifecycle';
+import type { StepOutcome } from '../../shared/progress';
+import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
+import { proxmoxTask } from '../activity-presets';
+import { describeFailure } from '../failure-text';
+import { provisionLxc } from '../lxc/provision-lxc';
+import { provisionVm } from '../vm/provision-vm';
+
+export type LifecycleVerb = 'stop' | 'restart' | 'delete' | 'reconfigure';
+
+export interface GuestLifecycleInput {
+  verb: LifecycleVerb;
+  kind: 'lxc' | 'vm';
+  id: number;
+}
+
+export interface GuestLifecycleResult {
+  verb: LifecycleVerb;
+  kind: 'lxc' | 'vm';
+  id: number;
+  steps: Array<{ name: string } & StepOutcome>;
+}
+
+const tasks = proxyActivities<LifecycleActivities>(proxmoxTask);
+
+export async function guestLifecycle(input: GuestLifecycleInput): Promise<GuestLifecycleResult> {
+  const g = { kind: input.kind, id: input.id };
+  const steps: GuestLifecycleResult['steps'] = [];
+  const who = `${g.kind === 'lxc' ? 'CT' : 'VM'} ${g.id}`;
+  const step = async (name: string, action: () => Promise<StepOutcome>) => {
+    try {
+      steps.push({ name, ...(await action()) });
+    } catch (err) {
+      throw ApplicationFailure.create({
+        type: 'PhoenixStepFailed',
+        nonRetryable: true,
+        message: `${who}: ${input.verb} failed at ${name}: ${describeFailure(err)}`,
+        details: [{ step: name, id: g.id, kind: g.kind }],
+      });
+    }
+  };
+
+  switch (input.verb) {
+    case 'stop':
+      await step('stop', () => tasks.stopGuest(g));
+      break;
+    case 'restart':
+      await step('stop', () => tasks.stopGuest(g));
+      await step('start', () => tasks.startGuest(g));
+      break;
+    case 'delete':
+      await step('destroy', () => tasks.destroyGuest(g));
+      break;
+    case 'reconfigure': {
+      await step('rollback', () => tasks.rollbackToPreConfigured(g));
+      await step('provision', async () => {
+        const workflowId = g.kind === 'lxc' ? lxcWorkflowId(g.id) : vmWorkflowId(g.id);
+        try {
+          if (g.kind === 'lxc') await executeChild(provisionLxc, { workflowId, args: [{ ctid: g.id }] });
+          else await executeChild(provisionVm, { workflowId, args: [{ vmid: g.id }] });
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError || (err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') {
+            throw ApplicationFailure.nonRetryable(`${workflowId} is already running; wait for it (phoenix-client status ${g.id}) and reconfigure again`);
+          }
+          throw err;
+        }
+        return { changed: true, summary: `re-provisioned (${workflowId})` };
+      });
+      break;
+    }
+    default:
+      throw ApplicationFailure.nonRetryable(`unknown verb ${String(input.verb)}`);
+  }
+  return { verb: input.verb, kind: g.kind, id: g.id, steps };
+}
