@@ -113,6 +113,15 @@ describe('phoenix-client up', () => {
     assert.deepEqual(added.filter((e) => SIDE_EFFECTS.includes(e.kind) && e.kind !== 'job.start'), [], ledgerText(added));
   });
 
+  it('reconfigure of a guest without a pre-configured snapshot fails clearly and changes nothing', async () => {
+    const before = (await stack.ledger()).at(-1)!.seq;
+    const run = await stack.cli(['reconfigure', '950']);
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stderr, /CT 950 has no 'pre-configured' snapshot to roll back to/);
+    const added = (await stack.ledger()).filter((e) => e.seq > before && e.details?.upid);
+    assert.deepEqual(added, [], ledgerText(added));
+  });
+
   it('bad input exits 2 and starts nothing', async () => {
     const unknown = await stack.cli(['up', '950', '4242']);
     assert.equal(unknown.code, 2, unknown.stderr);
