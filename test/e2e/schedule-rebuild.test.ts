@@ -5,9 +5,12 @@
  * cron or an unknown template exits 2 naming the argument and creates nothing.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { startStack, type Stack } from '../../scripts/lib/stack';
+import { REPO, startStack, type Stack } from '../../scripts/lib/stack';
 import { countBy, ledgerText, temporalClient, TIME_SCALE, waitFor } from './helpers';
 
 const FAR_FUTURE = '0 3 29 2 *'; // 29 February: at most once in four years
@@ -18,8 +21,12 @@ describe('phoenix-client schedule: scheduled template rebuilds', () => {
   const name = `e2e-${process.pid}`;
   const id = `phoenix-rebuild-${name}`;
 
+  // A copy of the shipped config, so the last test can change a template between rebuilds.
+  const configDir = mkdtempSync(join(tmpdir(), 'phoenix-rebuild-config-'));
+
   before(async () => {
-    stack = await startStack({ timeScale: TIME_SCALE });
+    cpSync(join(REPO, 'config'), configDir, { recursive: true });
+    stack = await startStack({ timeScale: TIME_SCALE, configDir });
     await stack.startWorker();
     client = await temporalClient(stack);
   });
@@ -28,6 +35,7 @@ describe('phoenix-client schedule: scheduled template rebuilds', () => {
     await client?.schedule.getHandle(id).delete().catch(() => undefined);
     await client?.connection.close();
     await stack?.stop();
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   it('refuses a bad cron and an unknown template with exit 2, naming the argument, and creates nothing', async () => {
@@ -112,5 +120,28 @@ describe('phoenix-client schedule: scheduled template rebuilds', () => {
     const gone = await stack.cli(['schedule', 'describe', name]);
     assert.equal(gone.code, 2, gone.stderr);
     assert.match(gone.stderr, /no schedule named/);
+  });
+
+  it('re-takes the clone snapshot of a template its rebuild changed, and only that one', async () => {
+    const file = join(configDir, 'phoenix_lxc_configs.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    config.lxc_configs['901'].memory_mb += 512;
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const before = await stack.ledger();
+
+    const result = (await client.workflow.execute('rebuildTemplates', {
+      workflowId: `phoenix-rebuild-e2e-changed-${process.pid}`,
+      taskQueue: stack.taskQueue,
+      args: [{ templates: [900, 901] }],
+    })) as { templates: Array<{ ctid: number; changedSteps: string[]; snapshotRefreshed: boolean }> };
+
+    const byId = Object.fromEntries(result.templates.map((t) => [t.ctid, t]));
+    assert.equal(byId[900]!.snapshotRefreshed, false, 'an unchanged template keeps its snapshot');
+    assert.deepEqual(byId[901]!.changedSteps, ['apply_configurations']);
+    assert.equal(byId[901]!.snapshotRefreshed, true);
+    const added = (await stack.ledger()).slice(before.length);
+    assert.deepEqual(countBy(added, ['lxc.snapshot', 'lxc.snapshot.delete', 'lxc.create', 'lxc.clone']), {
+      'lxc.snapshot.delete 901': 1, 'lxc.snapshot 901': 1,
+    }, ledgerText(added));
   });
 });

@@ -6,6 +6,7 @@ import { createCreateTemplateSnapshot } from './create-template-snapshot';
 import { createEnsureContainerDefined } from './ensure-container-defined';
 import { createEnsureLxcTemplateReady } from './ensure-template-ready';
 import { createLoadLxcPlan } from './load-plan';
+import { createRefreshTemplateSnapshot } from './refresh-template-snapshot';
 import { createRunApplicationScript } from './run-application-script';
 import { createRunHealthCheck } from './run-health-check';
 import { createStartContainer } from './start-container';
@@ -24,5 +25,6 @@ export function createLxcActivities(deps: ProvisioningDeps): LxcActivities {
     runApplicationScript: createRunApplicationScript(deps),
     runHealthCheck: createRunHealthCheck(deps),
     createTemplateSnapshot: createCreateTemplateSnapshot(deps),
+    refreshTemplateSnapshot: createRefreshTemplateSnapshot(deps),
   };
 }

@@ -29,4 +29,6 @@ export interface LxcActivities {
   runApplicationScript(input: { plan: LxcPlan; jobId: string }): Promise<StepOutcome>;
   runHealthCheck(plan: LxcPlan): Promise<StepOutcome>;
   createTemplateSnapshot(plan: LxcPlan): Promise<StepOutcome>;
+  /** Deletes and re-takes the template snapshot (scheduled rebuilds), once per activity. */
+  refreshTemplateSnapshot(plan: LxcPlan): Promise<StepOutcome>;
 }

@@ -22,6 +22,8 @@ export interface ScheduleOptions extends TemporalCliSettings {
   readonly templates?: number[];
   readonly cron?: string;
   readonly note?: string;
+  /** When a rebuild re-takes a template's clone snapshot (see RebuildTemplatesInput). */
+  readonly refreshSnapshot?: 'changed' | 'always' | 'never';
   readonly configDir: string;
   readonly json: boolean;
 }
@@ -65,7 +67,7 @@ async function runAction(client: Client, options: ScheduleOptions): Promise<Sche
             workflowType: 'rebuildTemplates',
             workflowId: id, // Temporal appends the scheduled time
             taskQueue: options.taskQueue,
-            args: [{ templates: options.templates! }],
+            args: [{ templates: options.templates!, refreshSnapshot: options.refreshSnapshot ?? 'changed' }],
             typedSearchAttributes: [{ key: PhoenixKind, value: 'rebuild' }],
           },
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
@@ -165,6 +167,8 @@ export const scheduleCommand = defineCommand<ScheduleOptions, ScheduleResult>({
     '',
     'Options:',
     '  --templates IDS    comma-separated container template IDs (create)',
+    '  --refresh-snapshot changed|always|never   when to re-take a template\'s clone snapshot after its',
+    '                     run (create; default changed: when the run changed the template)',
     '  --cron EXPR        five-field cron: minute hour day-of-month month day-of-week (create, UTC)',
     '  --id NAME          schedule name (create)',
     '  --note TEXT        why it is paused or unpaused',
@@ -173,7 +177,7 @@ export const scheduleCommand = defineCommand<ScheduleOptions, ScheduleResult>({
     '',
     TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, templates: { type: 'string' }, cron: { type: 'string' }, id: { type: 'string' }, note: { type: 'string' } },
+  options: { ...configDirOption, ...jsonOption, templates: { type: 'string' }, cron: { type: 'string' }, id: { type: 'string' }, note: { type: 'string' }, 'refresh-snapshot': { type: 'string' } },
   allowPositionals: true,
   parse(args, env) {
     const [action, ...rest] = args.positionals;
@@ -186,7 +190,11 @@ export const scheduleCommand = defineCommand<ScheduleOptions, ScheduleResult>({
       const rawCron = args.values['cron'];
       if (typeof rawCron !== 'string') throw new UsageError('schedule create needs --cron, e.g. --cron "0 3 * * 0"', 'schedule');
       const name = typeof args.values['id'] === 'string' ? args.values['id'] : templates.join('-');
-      return { ...common, templates, cron: checkCron(rawCron), id: scheduleIdFrom(name) };
+      const refresh = args.values['refresh-snapshot'] ?? 'changed';
+      if (refresh !== 'changed' && refresh !== 'always' && refresh !== 'never') {
+        throw new UsageError(`--refresh-snapshot must be changed, always or never, got ${JSON.stringify(refresh)}`, 'schedule');
+      }
+      return { ...common, templates, cron: checkCron(rawCron), id: scheduleIdFrom(name), refreshSnapshot: refresh };
     }
     if (action === 'list') return common;
     if (rest.length !== 1) throw new UsageError(`schedule ${action} needs exactly one schedule id`, 'schedule');

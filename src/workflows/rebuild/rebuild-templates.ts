@@ -27,13 +27,18 @@ import type { LxcActivities } from '../../activities/lxc/types';
 import { progressQuery } from '../../shared/progress';
 import { PhoenixKind, PhoenixStep } from '../../shared/search-attributes';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
-import { quickStep } from '../activity-presets';
+import { proxmoxTask, quickStep } from '../activity-presets';
 import type { ProvisionLxcResult } from '../lxc/provision-lxc';
 import { orderParentsFirst } from './order';
 
 export interface RebuildTemplatesInput {
   /** Template container ids; the workflow orders them parents first. */
   templates: number[];
+  /**
+   * When to re-take a template's clone snapshot after its run: `changed` (default) when the
+   * run changed the template, `always` on every rebuild, `never` to leave it.
+   */
+  refreshSnapshot?: 'changed' | 'always' | 'never';
 }
 
 export interface RebuiltTemplate {
@@ -43,9 +48,11 @@ export interface RebuiltTemplate {
   changedSteps: string[];
   /**
    * True when the template's configuration or feature scripts changed in this pass, so the
-   * clone snapshot taken earlier no longer matches the container (see docs/operations.md).
+   * clone snapshot taken earlier no longer matched the container (see docs/operations.md).
    */
   snapshotStale: boolean;
+  /** The clone snapshot was deleted and taken again in this pass. */
+  snapshotRefreshed: boolean;
 }
 
 export interface RebuildTemplatesResult {
@@ -53,6 +60,7 @@ export interface RebuildTemplatesResult {
 }
 
 const quick = proxyActivities<LxcActivities>(quickStep);
+const tasks = proxyActivities<LxcActivities>(proxmoxTask);
 
 /** How long to wait between attempts when the template's own run is in progress elsewhere. */
 const BUSY_RETRY = '15 seconds';
@@ -79,7 +87,13 @@ export async function rebuildTemplates(input: RebuildTemplatesInput): Promise<Re
     try {
       const result = await provisionWhenFree(ctid);
       const changedSteps = result.steps.filter((s) => s.changed && s.name !== 'create_template_snapshot').map((s) => s.name);
-      results.push({ ctid, workflowId: lxcWorkflowId(ctid), changedSteps, snapshotStale: changedSteps.length > 0 });
+      // A snapshot the run itself just took (a first build) already has every change.
+      const tookSnapshot = result.steps.some((s) => s.name === 'create_template_snapshot' && s.changed);
+      const snapshotStale = changedSteps.length > 0 && !tookSnapshot;
+      const policy = input.refreshSnapshot ?? 'changed';
+      const refresh = policy === 'always' ? !tookSnapshot : policy === 'changed' && snapshotStale;
+      if (refresh) await tasks.refreshTemplateSnapshot(plans.find((p) => p.ctid === ctid)!);
+      results.push({ ctid, workflowId: lxcWorkflowId(ctid), changedSteps, snapshotStale, snapshotRefreshed: refresh });
       steps[i]!.state = 'done';
     } catch (err) {
       steps[i]!.state = 'failed';
