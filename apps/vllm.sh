@@ -20,7 +20,14 @@ argv=(/opt/vllm/bin/python -m vllm.entrypoints.openai.api_server --model "$PHOEN
       --served-model-name "$served" --host 0.0.0.0 --port "$port")
 if declare -p PHOENIX_VLLM_ARGS >/dev/null 2>&1; then argv+=("${PHOENIX_VLLM_ARGS[@]}"); fi
 exec_start=""
-for word in "${argv[@]}"; do exec_start+="$(systemd_quote "$word") "; done
+for word in "${argv[@]}"; do
+  # A unit file is line-based: a newline in a value would start a directive of its own.
+  if [[ "$word" == *$'\n'* || "$word" == *$'\r'* ]]; then
+    echo "refusing a vLLM argument with a line break: $(printf '%q' "$word")" >&2
+    exit 2
+  fi
+  exec_start+="$(systemd_quote "$word") "
+done
 
 unit=/etc/systemd/system/vllm_model_server.service
 desired="[Unit]

@@ -112,8 +112,8 @@ export const lxcEntryShape = {
   nvidia_runfile_url: httpUrl.optional(),
   nvidia_repo_url: httpUrl.optional(),
   // Read by the vLLM application script.
-  vllm_model: z.string().nullable().optional(),
-  vllm_served_model_name: z.string().optional(),
+  vllm_model: singleLine.nullable().optional(),
+  vllm_served_model_name: singleLine.optional(),
   vllm_model_type: z.enum(['chat', 'embedding']).optional(),
   vllm_port: port.optional(),
   vllm_args: z.array(singleLine).optional(),
