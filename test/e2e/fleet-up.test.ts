@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
-import { configCopy, countBy, ledgerText, SIDE_EFFECTS, TIME_SCALE, type ConfigCopy } from './helpers';
+import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
+import { configCopy, countBy, ledgerText, SIDE_EFFECTS, temporalClient, TIME_SCALE, type ConfigCopy } from './helpers';
 
 /** A clone task's interval, in ms of the simulator's uptime (see cloneIntervals). */
 interface CloneInterval {
@@ -76,6 +77,20 @@ describe('phoenix-client up', () => {
       }
     }
     assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
+
+    // The scheduler itself (PVE's clone lock would serialise clones of one source anyway): the
+    // children cloned from 900 (901, 902) never ran at the same time; 902 and 920 (from 901) did.
+    const upId = /started (phoenix-up-[0-9a-f]{12})/.exec(run.stderr)![1]!;
+    const client = await temporalClient(stack);
+    try {
+      const report = (await client.workflow.getHandle(upId).result()) as PhoenixUpResult;
+      const span = (id: number) => report.succeeded.find((s) => s.id === id)!;
+      const runs = JSON.stringify(report.succeeded.map((s) => [s.id, s.startedAt, s.endedAt]));
+      assert.ok(span(902).startedAt >= span(901).endedAt || span(901).startedAt >= span(902).endedAt, `901 and 902 ran at once: ${runs}`);
+      assert.ok(span(902).startedAt < span(920).endedAt && span(920).startedAt < span(902).endedAt, `902 and 920 did not overlap: ${runs}`);
+    } finally {
+      await client.connection.close();
+    }
   });
 
   it('a guest whose run a start began is waited for, not started twice', async () => {
