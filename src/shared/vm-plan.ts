@@ -43,4 +43,6 @@ export interface VmPlan {
   cloudInit: VmCloudInit;
   agentTimeoutSeconds: number;
   cloudInitTimeoutSeconds: number;
+  /** The worker's override of the long steps' heartbeat timeout (PHOENIX_HEARTBEAT_TIMEOUT). */
+  heartbeatTimeout?: string;
 }

@@ -37,13 +37,14 @@ test('killed while waiting for the guest agent, and again during cloud-init: the
     await builder.stop();
   }
 
-  // A slow first boot: the feature takes 45 s of real time inside the guest.
+  // A slow first boot: the feature takes 25 s of real time inside the guest.
   const scripts = join(world.tmp, 'scripts');
   cpSync(join(REPO_ROOT, 'features'), join(scripts, 'features'), { recursive: true });
-  writeFileSync(join(scripts, 'features', 'vm', 'base_setup.sh'), '#!/usr/bin/env bash\necho "slow setup"\nsleep 45\necho "base_setup done"\n');
-  // The guest agent answers 20 s (real) after start; the simulator's durations are live.
-  world.sim.state.durations.agentBoot = 400_000;
-  const childEnv = { PHOENIX_TEST_SCRIPTS_ROOT: scripts };
+  writeFileSync(join(scripts, 'features', 'vm', 'base_setup.sh'), '#!/usr/bin/env bash\necho "slow setup"\nsleep 25\necho "base_setup done"\n');
+  // The guest agent answers 12 s (real) after start; the simulator's durations are live.
+  world.sim.state.durations.agentBoot = 240_000;
+  // A crashed worker's step is retried after the heartbeat timeout: keep it short here.
+  const childEnv = { PHOENIX_TEST_SCRIPTS_ROOT: scripts, PHOENIX_HEARTBEAT_TIMEOUT: '5s' };
 
   const a = spawnWorker(world, queue, childEnv);
   spawned.push(a);

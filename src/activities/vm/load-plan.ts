@@ -9,7 +9,8 @@ export function createLoadVmPlan(deps: ProvisioningDeps, options: VmPlanOptions)
     return classified('load the plan', `VM ${vmid}`, async () => {
       const config = await deps.loadConfig();
       const { api } = await deps.connection();
-      return buildVmPlan(config, vmid, api.node, options);
+      const plan = buildVmPlan(config, vmid, api.node, options);
+      return deps.heartbeatTimeout ? { ...plan, heartbeatTimeout: deps.heartbeatTimeout } : plan;
     });
   };
 }

@@ -9,7 +9,7 @@ import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import type { VmPlan } from '../../shared/vm-plan';
-import { guestJob, proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { guestJob, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
 
@@ -28,9 +28,12 @@ export interface ProvisionVmResult {
 export const VM_STEPS = VM_WORKFLOW_STEPS;
 
 const quick = proxyActivities<VmActivities>(quickStep);
-const tasks = proxyActivities<VmActivities>(proxmoxTask);
-const boots = proxyActivities<VmActivities>(guestJob);
-const waits = proxyActivities<VmActivities>(templateWait);
+
+/** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
+function longStepProxies(heartbeatTimeout: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+  return { tasks: proxy(proxmoxTask), boots: proxy(guestJob), waits: proxy(templateWait) };
+}
 
 export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
   const tracker = new StepTracker('vm', input.vmid, VM_STEPS);
@@ -52,6 +55,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
   const plan: VmPlan = loaded;
+  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout);
 
   if (plan.source.kind === 'clone') {
     const parentVmid = plan.source.parentVmid;
