@@ -17,6 +17,11 @@ export interface WorkerSettings {
   shutdownForceTime: Duration;
   /** SDK log level (PHOENIX_LOG_LEVEL), INFO by default. */
   logLevel: LogLevel;
+  /**
+   * host:port for the Prometheus exporter of the Temporal runtime's metrics (PHOENIX_METRICS_ADDRESS,
+   * e.g. 0.0.0.0:9464); no exporter when unset.
+   */
+  metricsAddress?: string;
 }
 
 /**
@@ -41,7 +46,24 @@ export function workerSettingsFrom(env: Readonly<Record<string, string | undefin
       `PHOENIX_SHUTDOWN_FORCE (${String(force)}) must be longer than PHOENIX_SHUTDOWN_GRACE (${String(grace)})`,
     );
   }
-  return { taskQueue: taskQueueFrom(env), shutdownGraceTime: grace, shutdownForceTime: force, logLevel: logLevelFrom(env) };
+  const metricsAddress = metricsAddressFrom(env);
+  return {
+    taskQueue: taskQueueFrom(env),
+    shutdownGraceTime: grace,
+    shutdownForceTime: force,
+    logLevel: logLevelFrom(env),
+    ...(metricsAddress ? { metricsAddress } : {}),
+  };
+}
+
+function metricsAddressFrom(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const raw = env.PHOENIX_METRICS_ADDRESS?.trim();
+  if (!raw) return undefined;
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new WorkerSettingsError(`PHOENIX_METRICS_ADDRESS must be host:port such as "0.0.0.0:9464", got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 function logLevelFrom(env: Readonly<Record<string, string | undefined>>): LogLevel {

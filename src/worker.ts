@@ -4,7 +4,7 @@
  * Connection settings follow Temporal's conventions (TEMPORAL_ADDRESS,
  * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, temporal.toml profiles);
  * Phoenix's own: PHOENIX_TASK_QUEUE, PHOENIX_SHUTDOWN_GRACE, PHOENIX_SHUTDOWN_FORCE,
- * PHOENIX_LOG_LEVEL.
+ * PHOENIX_LOG_LEVEL, PHOENIX_METRICS_ADDRESS.
  * SIGINT/SIGTERM start a graceful shutdown (the SDK Runtime installs the handlers).
  */
 import { connectWorker, describeTarget } from './temporal/connection';
@@ -14,10 +14,11 @@ import { WorkerSettingsError, workerSettingsFrom } from './worker-settings';
 
 async function main(): Promise<void> {
   const settings = workerSettingsFrom(process.env);
-  installRuntimeLogging(settings.logLevel);
+  installRuntimeLogging(settings.logLevel, settings.metricsAddress ? { prometheusAddress: settings.metricsAddress } : {});
   const { connection, target } = await connectWorker();
   try {
     const worker = await createPhoenixWorker({ connection, namespace: target.namespace, ...settings });
+    if (settings.metricsAddress) console.log(`phoenix-worker: Prometheus metrics at http://${settings.metricsAddress}/metrics`);
     console.log(`phoenix-worker: serving task queue '${settings.taskQueue}' at ${describeTarget(target)}`);
     await worker.run();
     console.log('phoenix-worker: stopped');

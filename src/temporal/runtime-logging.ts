@@ -11,9 +11,14 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
  */
 export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
-export function installRuntimeLogging(level: LogLevel): void {
+export function installRuntimeLogging(level: LogLevel, options: { prometheusAddress?: string } = {}): void {
   Runtime.install({
     logger: new DefaultLogger(level),
-    telemetryOptions: { logging: { filter: { core: level, other: 'WARN' } } },
+    telemetryOptions: {
+      logging: { filter: { core: level, other: 'WARN' } },
+      // The runtime's own metrics (workflow/activity task latencies, poll counts, failures),
+      // served for Prometheus at http://<address>/metrics.
+      ...(options.prometheusAddress ? { metrics: { prometheus: { bindAddress: options.prometheusAddress } } } : {}),
+    },
   });
 }

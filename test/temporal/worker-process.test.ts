@@ -12,6 +12,7 @@ import { connectClient } from '../../src/temporal/connection';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
 import { diagnosticsWorkflowId } from '../../src/shared/workflow-ids';
+import { findFreePort } from '../../src/temporal/free-port';
 import { workerDiagnosticsWorkflow } from '../../src/workflows';
 
 const WORKER_ENTRY = join(REPO_ROOT, 'src', 'worker.ts');
@@ -97,5 +98,44 @@ describe('phoenix-worker process', () => {
     const [code] = await worker.exit;
     assert.equal(code, 1);
     assert.match(worker.output(), /PHOENIX_SHUTDOWN_GRACE must be a duration such as "30s".*got "soon"/);
+  });
+
+  test('exposes the Temporal runtime metrics for Prometheus on PHOENIX_METRICS_ADDRESS', async () => {
+    const taskQueue = `phoenix-test-${randomUUID()}`;
+    const address = `127.0.0.1:${await findFreePort()}`;
+    const worker = spawnWorker({
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      PHOENIX_TASK_QUEUE: taskQueue,
+      PHOENIX_METRICS_ADDRESS: address,
+      PHOENIX_SHUTDOWN_GRACE: '2s',
+      PHOENIX_SHUTDOWN_FORCE: '10s',
+      PHOENIX_LOG_LEVEL: 'WARN',
+    });
+    started.push(worker);
+    await waitForOutput(worker, /serving task queue/);
+    assert.match(worker.output(), new RegExp(`Prometheus metrics at http://${address}/metrics`));
+    await client.workflow.execute(workerDiagnosticsWorkflow, { workflowId: diagnosticsWorkflowId(randomUUID()), taskQueue });
+
+    // Counters are exported on the next collection; poll briefly for the completed workflow.
+    let text = '';
+    const deadline = Date.now() + 20_000;
+    while (!/temporal_workflow_completed/.test(text) && Date.now() < deadline) {
+      text = await (await fetch(`http://${address}/metrics`)).text();
+      if (!/temporal_workflow_completed/.test(text)) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.match(text, /^# (HELP|TYPE) temporal_/m, 'a Prometheus exposition of temporal_* metrics');
+    assert.match(text, new RegExp(`temporal_workflow_completed\\w*\\{[^}]*task_queue="${taskQueue}"`), text.slice(0, 2000));
+
+    worker.child.kill('SIGTERM');
+    await worker.exit;
+  });
+
+  test('refuses a metrics address that is not host:port', async () => {
+    const worker = spawnWorker({ TEMPORAL_ADDRESS: server.address, PHOENIX_METRICS_ADDRESS: '9464' });
+    started.push(worker);
+    const [code] = await worker.exit;
+    assert.equal(code, 1);
+    assert.match(worker.output(), /PHOENIX_METRICS_ADDRESS must be host:port/);
   });
 });
