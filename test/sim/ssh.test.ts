@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import type { RunningSimulator } from '../../src/sim';
 import { connect, createRunningCt, exec, q, startSshSimulator } from './ssh-client-helper';
+import { clientsFor, waitTask } from './helpers';
 
 describe('phoenix-sim SSH endpoint', () => {
   let sim: RunningSimulator;
@@ -168,5 +169,19 @@ describe('phoenix-sim SSH endpoint', () => {
     const stop = await exec(ssh, 'pct stop 900');
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal(pids().length, 0);
+
+    // The same through the HTTPS API (POST status/stop), as Phoenix's restarts do.
+    const start = await exec(ssh, 'pct start 900');
+    assert.equal(start.code, 0, start.stderr);
+    await exec(ssh, `pct exec 900 -- sh -c ${q('setsid -f sleep 300 < /dev/null > /dev/null 2>&1')}`);
+    assert.equal(pids().length, 1);
+    const { token, agent } = clientsFor(sim);
+    try {
+      const upid = await token.nodes.$('pve').lxc.$(900).status.stop.$post();
+      assert.equal(await waitTask(token, upid), 'OK');
+    } finally {
+      await agent.close();
+    }
+    assert.equal(pids().length, 0, 'a container stopped through the API still had a process');
   });
 });

@@ -33,6 +33,11 @@ export class GuestFilesystemStore {
     await copyTree(source, this.paths.rootfs(toVmid));
   }
 
+  /** A stopped container keeps its files; its processes (detached jobs too) are gone. */
+  async stopped(vmid: number): Promise<void> {
+    await this.stopProcesses(vmid);
+  }
+
   async snapshot(vmid: number, name: string): Promise<void> {
     await copyTree(this.paths.rootfs(vmid), this.paths.snapshotDir(vmid, name));
   }

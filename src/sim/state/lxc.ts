@@ -377,15 +377,17 @@ export class LxcOps {
     return this.task(op, node, kind === 'stop' ? 'vzstop' : 'vzshutdown', g.vmid, async (t) => {
       GuestStore.checkLock(g);
       await t.work(kind === 'stop' ? this.ctx.durations.vzstop : this.ctx.durations.vzshutdown);
-      this.markStopped(g);
+      await this.markStopped(g);
       this.record(kind === 'stop' ? 'lxc.stop' : 'lxc.shutdown', op, g, {}, t.upid);
     });
   }
 
-  private markStopped(g: GuestRecord): void {
+  /** A stopped container has no processes left, detached ones included (as with lxc-stop). */
+  private async markStopped(g: GuestRecord): Promise<void> {
     g.status = 'stopped';
     delete g.startedAt;
     this.ctx.changed();
+    await this.ctx.fs.stopped?.(g.vmid);
   }
 
   // ------------------------------------------------------------- snapshots
@@ -423,7 +425,7 @@ export class LxcOps {
     return this.task(op, node, 'vzrollback', g.vmid, async (t) => {
       await rollbackSnapshot(this.ctx, g, snapname, t, this.ctx.durations.vzrollback, async () => {
         t.log(`stopping container ${g.vmid}`);
-        this.markStopped(g);
+        await this.markStopped(g);
       });
       this.record('lxc.rollback', op, g, { snapname }, t.upid);
       if (start) await this.runStart(op, g, t);
@@ -482,7 +484,7 @@ export class LxcOps {
       GuestStore.checkLock(g);
       if (g.status === 'running') {
         t.log(`stopping container ${g.vmid}`);
-        this.markStopped(g);
+        await this.markStopped(g);
       }
       for (const d of guestDisks('lxc', g.config)) {
         const ds = datasetOf(this.ctx, d.mp);

@@ -20,6 +20,8 @@ export interface GuestFilesystems {
   rollback(vmid: number, name: string): Promise<void> | void;
   deleteSnapshot(vmid: number, name: string): Promise<void> | void;
   destroy(vmid: number): Promise<void> | void;
+  /** The container stopped (stop, shutdown, the stop before a rollback or destroy): its processes end. */
+  stopped?(vmid: number): Promise<void> | void;
 }
 
 export interface FirstBoot {
