@@ -52,10 +52,16 @@ export function describeTarget(target: TemporalTarget): string {
   return `${target.address} namespace=${target.namespace} (${security})`;
 }
 
-/** A workflow client for phoenix-client, the demo and tests. Close with `client.connection.close()`. */
-export async function connectClient(overrides: TemporalTargetOverrides = {}): Promise<Client> {
+/**
+ * A workflow client for phoenix-client, the demo and tests. Close with `client.connection.close()`.
+ * `connectTimeoutMs` bounds the first connection (the SDK's default is 10 s).
+ */
+export async function connectClient(overrides: TemporalTargetOverrides & { connectTimeoutMs?: number } = {}): Promise<Client> {
   const target = resolveTemporalTarget(overrides);
-  const connection = await Connection.connect(target.connectionOptions);
+  const connection = await Connection.connect({
+    ...target.connectionOptions,
+    ...(overrides.connectTimeoutMs ? { connectTimeout: overrides.connectTimeoutMs } : {}),
+  });
   return new Client({ connection, namespace: target.namespace });
 }
 

@@ -9,3 +9,4 @@ export { provisionVm } from './vm/provision-vm';
 export { rebuildTemplates } from './rebuild/rebuild-templates';
 export { phoenixUp } from './fleet/phoenix-up';
 export { guestLifecycle } from './fleet/guest-lifecycle';
+export { inspectGuests } from './inspect-guests';

@@ -6,14 +6,11 @@
  */
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
-import { lxcSettingsToConfig, type LxcConfigKeys } from '../../proxmox/lxc-settings';
-import { formatPropertyString, parsePropertyString, MOUNT_FORMAT } from '../../proxmox/property-strings';
 import { classified, permanent } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
+import { desiredLxcConfig, desiredLxcLines, SINGLE_VALUED_LXC_KEYS } from './desired-config';
 import { restartIfRunning } from './restart';
 
-/** Keys with one value: a new value replaces the old line instead of adding another. */
-const SINGLE_VALUED = ['lxc.apparmor.profile', 'lxc.apparmor.allow_nesting', 'lxc.mount.auto', 'lxc.cap.keep'];
 
 export function createApplyConfigurations(deps: ProvisioningDeps) {
   return async function applyConfigurations(plan: LxcPlan): Promise<StepOutcome> {
@@ -31,26 +28,13 @@ export function createApplyConfigurations(deps: ProvisioningDeps) {
         );
       }
 
-      const desired: LxcConfigKeys = {
-        ...lxcSettingsToConfig({
-          hostname: plan.hostname,
-          cores: plan.cores,
-          memoryMb: plan.memoryMb,
-          swapMb: plan.swapMb,
-          nets: { 0: { ...plan.net0 } },
-          onboot: plan.onboot,
-          ...(plan.startup ? { startup: plan.startup } : {}),
-        }),
-        ...featuresKey(plan),
-        ...volumeKeys(plan, live),
-      };
+      const desired = desiredLxcConfig(plan, live);
       const diff = await ct.applyDifference(desired);
       const changed = [...Object.keys(diff.api)];
 
       const { rootOnlyChanged, linesChanged } = await deps.withHost(async (host) => {
         if (Object.keys(diff.rootOnly).length) await host.pct.pctSet(plan.ctid, diff.rootOnly);
-        const lines = plan.lxcOptions.map(([key, value]) => `${key}: ${value}`);
-        const result = await host.pct.ensureLxcConfLines(plan.ctid, lines, { exclusiveKeys: SINGLE_VALUED });
+        const result = await host.pct.ensureLxcConfLines(plan.ctid, desiredLxcLines(plan), { exclusiveKeys: SINGLE_VALUED_LXC_KEYS });
         return { rootOnlyChanged: Object.keys(diff.rootOnly), linesChanged: result.changed };
       });
       changed.push(...rootOnlyChanged);
@@ -62,30 +46,4 @@ export function createApplyConfigurations(deps: ProvisioningDeps) {
       return { changed: true, summary: `set ${changed.join(', ')}${restarted ? ' (restarted to apply)' : ''}` };
     });
   };
-}
-
-/** `features` as one property string; nesting alone goes through the API, others need root. */
-function featuresKey(plan: LxcPlan): LxcConfigKeys {
-  const entries = Object.entries(plan.pctFeatures);
-  return entries.length ? { features: formatPropertyString(Object.fromEntries(entries)) } : {};
-}
-
-/**
- * Storage volumes (`volumes`, `zfs_volumes`): an existing mount point with the same path is
- * kept as it is (PVE allocated its volume); a missing one gets the next free mpN index and a
- * new `<storage>:<size>` volume.
- */
-function volumeKeys(plan: LxcPlan, live: Record<string, unknown>): LxcConfigKeys {
-  const mounts = Object.entries(live).filter(([k]) => /^mp\d+$/.test(k));
-  const used = new Set(mounts.map(([k]) => Number(k.slice(2))));
-  const byPath = new Map(mounts.map(([k, v]) => [parsePropertyString(String(v), MOUNT_FORMAT).mp, k]));
-  const keys: LxcConfigKeys = {};
-  let next = 0;
-  for (const volume of plan.volumes) {
-    if (byPath.has(volume.mountPath)) continue;
-    while (used.has(next)) next++;
-    used.add(next);
-    keys[`mp${next}`] = `${volume.storage}:${volume.sizeGb},mp=${volume.mountPath}`;
-  }
-  return keys;
 }

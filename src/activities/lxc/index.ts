@@ -5,6 +5,7 @@ import { createApplySharedVolumes } from './apply-shared-volumes';
 import { createCreateTemplateSnapshot } from './create-template-snapshot';
 import { createEnsureContainerDefined } from './ensure-container-defined';
 import { createEnsureLxcTemplateReady } from './ensure-template-ready';
+import { createInspectContainer } from './inspect-container';
 import { createLoadLxcPlan } from './load-plan';
 import { createRefreshTemplateSnapshot } from './refresh-template-snapshot';
 import { createRunApplicationScript } from './run-application-script';
@@ -26,5 +27,6 @@ export function createLxcActivities(deps: ProvisioningDeps): LxcActivities {
     runHealthCheck: createRunHealthCheck(deps),
     createTemplateSnapshot: createCreateTemplateSnapshot(deps),
     refreshTemplateSnapshot: createRefreshTemplateSnapshot(deps),
+    inspectContainer: createInspectContainer(deps),
   };
 }

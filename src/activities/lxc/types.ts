@@ -3,6 +3,7 @@
  * One activity per step of the original Phoenix; each reads the live state first and
  * acts only on the difference.
  */
+import type { GuestInspection } from '../../shared/inspection';
 import type { GuestFeature, LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 
@@ -31,4 +32,6 @@ export interface LxcActivities {
   createTemplateSnapshot(plan: LxcPlan): Promise<StepOutcome>;
   /** Deletes and re-takes the template snapshot (scheduled rebuilds), once per activity. */
   refreshTemplateSnapshot(plan: LxcPlan): Promise<StepOutcome>;
+  /** Read-only: what a run would change (phoenix-client plan). */
+  inspectContainer(plan: LxcPlan): Promise<GuestInspection>;
 }

@@ -1,3 +1,4 @@
+import { createInspectVm } from './inspect-vm';
 import type { VmPlanOptions } from '../../planning/vm';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { createApplyVmConfigurations } from './apply-configurations';
@@ -17,6 +18,7 @@ import { createWaitForGuestAgent } from './wait-for-guest-agent';
  */
 export function createVmActivities(deps: ProvisioningDeps, planOptions: VmPlanOptions = {}): VmActivities {
   return {
+    inspectVm: createInspectVm(deps),
     loadVmPlan: createLoadVmPlan(deps, planOptions),
     ensureVmTemplateReady: createEnsureVmTemplateReady(deps),
     ensureVmDefined: createEnsureVmDefined(deps),

@@ -1,6 +1,7 @@
 /**
  * The VM provisioning activities, as the workflow sees them (type-only import).
  */
+import type { GuestInspection } from '../../shared/inspection';
 import type { StepOutcome } from '../../shared/progress';
 import type { VmPlan } from '../../shared/vm-plan';
 
@@ -9,6 +10,8 @@ export interface VmGuestInfo {
 }
 
 export interface VmActivities {
+  /** Read-only: what a run would change (phoenix-client plan). */
+  inspectVm(plan: VmPlan): Promise<GuestInspection>;
   loadVmPlan(input: { vmid: number }): Promise<VmPlan>;
   /** Makes sure the template VM exists and is a template, building it through its own workflow. */
   ensureVmTemplateReady(input: { vmid: number }): Promise<StepOutcome>;

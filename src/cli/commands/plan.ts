@@ -4,14 +4,20 @@
  * the build levels (guests on one level can be built in parallel). Contacts neither Proxmox nor
  * Temporal.
  */
+import { randomUUID } from 'node:crypto';
 import { buildLevels, guestGraph, loadConfig, planTargets, resolveGuest, type GuestPlan, type TargetPlan } from '../../config';
+import type { GuestInspection } from '../../shared/inspection';
+import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
+import { temporalSettings, TEMPORAL_HELP } from '../runs/temporal-options';
 import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
 
 export interface PlanOptions {
   readonly configDir: string;
   readonly ids: readonly number[];
   readonly json: boolean;
+  /** Also read the live state through a Phoenix worker (the CLI does unless --offline). */
+  readonly live?: { readonly taskQueue: string; readonly timeoutMs: number };
 }
 
 export interface PlanResult {
@@ -20,39 +26,87 @@ export interface PlanResult {
   /** Everything the targets need, in levels that can each run in parallel. */
   readonly levels: readonly (readonly number[])[];
   readonly warningCount: number;
+  /** What a run would change on the live host, per guest of the chains (with live). */
+  readonly live?: readonly GuestInspection[];
+  /** Why the live state could not be read (no worker, no Temporal, a Proxmox error). */
+  readonly liveError?: string;
 }
 
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const { config, warnings } = await loadConfig(options.configDir);
   for (const id of options.ids) resolveGuest(config, id); // every unknown ID is bad input, before any output
-  return {
+  const targets = planTargets(config, options.ids);
+  const result: PlanResult = {
     configDir: options.configDir,
-    targets: planTargets(config, options.ids),
+    targets,
     levels: buildLevels(guestGraph(config), options.ids),
     warningCount: warnings.length,
   };
+  if (!options.live) return result;
+  const seen = new Set<number>();
+  const guests = targets.flatMap((t) => t.chain).filter((g) => !seen.has(g.id) && seen.add(g.id)).map((g) => ({ kind: g.kind, id: g.id }));
+  try {
+    return { ...result, live: await inspectLive(guests, options.live) };
+  } catch (err) {
+    return { ...result, liveError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Reads the live state through the worker (which holds the Proxmox credentials) with the
+ * read-only inspectGuests workflow, bounded in time so a missing worker cannot hang the CLI.
+ */
+async function inspectLive(guests: Array<{ kind: 'lxc' | 'vm'; id: number }>, live: NonNullable<PlanOptions['live']>): Promise<GuestInspection[]> {
+  const deadline = <T>(p: Promise<T>, what: string, ms: number) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref())]);
+  const client = await connectClient({ connectTimeoutMs: 3_000 }).catch((err: Error) => {
+    throw new Error(`Temporal did not answer: ${err.message}`);
+  });
+  try {
+    return await deadline(
+      client.workflow.execute('inspectGuests', {
+        workflowId: `phoenix-plan-${randomUUID()}`,
+        taskQueue: live.taskQueue,
+        args: [{ guests }],
+        workflowExecutionTimeout: live.timeoutMs,
+      }) as Promise<GuestInspection[]>,
+      `no phoenix-worker answered on task queue '${live.taskQueue}'`,
+      live.timeoutMs,
+    );
+  } finally {
+    await client.connection.close();
+  }
 }
 
 export const planCommand = defineCommand<PlanOptions, PlanResult>({
   name: 'plan',
   summary: 'show the template chain and build steps for guests, without contacting Proxmox',
   help: [
-    'Usage: phoenix-client plan <ID...> [--config-dir DIR] [--json]',
+    'Usage: phoenix-client plan <ID...> [--offline] [--config-dir DIR] [--json]',
     '',
     'For each container or VM ID: the chain of templates it is cloned from (root first) and the',
     'steps building each of them runs, with the values from the configuration. With several IDs,',
-    'also the build levels: guests on one level can be built in parallel.',
+    'also the build levels: guests on one level can be built in parallel. Then, read through a',
+    'phoenix-worker (read-only), what a run would change on the live host for each guest.',
     '',
     'Arguments:',
     '  ID                 a CTID from phoenix_lxc_configs.json or a VMID from phoenix_vm_configs.json',
     '',
     'Options:',
+    '  --offline          only the configuration: do not read the live state',
     CONFIG_DIR_HELP,
     JSON_HELP,
+    '',
+    TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
+  options: { ...configDirOption, ...jsonOption, offline: { type: 'boolean', default: false } },
   allowPositionals: true,
-  parse: (args, env) => ({ configDir: configDirArg(args, env), ids: guestIdArgs(args, 'plan'), json: args.values['json'] === true }),
+  parse: (args, env) => ({
+    configDir: configDirArg(args, env),
+    ids: guestIdArgs(args, 'plan'),
+    json: args.values['json'] === true,
+    ...(args.values['offline'] === true ? {} : { live: { taskQueue: temporalSettings(env).taskQueue, timeoutMs: 30_000 } }),
+  }),
   run: plan,
   render(result, options, output) {
     if (options.json) {
@@ -63,25 +117,29 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
       if (i > 0) output.out('');
       const self = target.chain[target.chain.length - 1]!;
       output.out(`${self.id} ${self.name} (${kindName(self)}): builds ${target.chain.map((g) => g.id).join(' → ')}`);
-      for (const guest of target.chain) renderGuest(guest, output);
+      for (const guest of target.chain) renderGuest(guest, output, result.live?.find((l) => l.id === guest.id));
     });
     if (result.targets.length > 1) {
       output.out('');
       output.out('Build levels (each level in parallel, after the one before):');
       result.levels.forEach((level, i) => output.out(`  ${i + 1}. ${level.join(', ')}`));
     }
+    if (result.liveError) output.err(`note: the live state was not read (${result.liveError}); this is the configuration's plan only (--offline skips the attempt)`);
     if (result.warningCount > 0) output.err(`note: the configuration has ${result.warningCount} warnings; run "phoenix-client validate" to see them`);
   },
 });
 
 const STEP_COLUMN = 26;
 
-function renderGuest(guest: GuestPlan, output: { out(line: string): void }): void {
+function renderGuest(guest: GuestPlan, output: { out(line: string): void }, live: GuestInspection | undefined): void {
   const traits = [kindName(guest), ...(guest.template ? ['template'] : [])];
   const deps = guest.dependencies.length > 0 ? `; needs ${guest.dependencies.join(', ')} running` : '';
   output.out('');
   output.out(`  ${guest.id} ${guest.name} (${traits.join(', ')}${deps})`);
   for (const s of guest.steps) output.out(`    ${s.detail ? s.step.padEnd(STEP_COLUMN) + s.detail : s.step}`);
+  if (!live) return;
+  output.out(`    live: ${live.state}, ${live.changes.length === 0 ? 'up to date: a run changes nothing' : 'a run would:'}`);
+  for (const c of live.changes) output.out(`      ${c.step.padEnd(STEP_COLUMN - 3)} ${c.change}`);
 }
 
 function kindName(guest: Pick<GuestPlan, 'kind'>): string {
