@@ -139,3 +139,19 @@ export function secretNeedles(secret: string): string[] {
   for (const line of secret.split('\n')) if (line.trim().length >= 24 && !/^-----/.test(line)) needles.add(line.trim());
   return [...needles].filter((n) => n.length >= 8);
 }
+
+/** The provisioning side effects of building 950 on a fresh host: each template once, then 950. */
+export const CHAIN_950_BUILT_ONCE: Record<string, number> = {
+  'lxc.create 900': 1,
+  'lxc.clone 901': 1,
+  'lxc.clone 920': 1,
+  'lxc.clone 950': 1,
+  'lxc.snapshot 900': 1,
+  'lxc.snapshot 901': 1,
+  'lxc.snapshot 920': 1,
+};
+
+/** Counts of the guest-creating side effects, to compare with CHAIN_950_BUILT_ONCE. */
+export function provisioningCounts(entries: LedgerEntry[]): Record<string, number> {
+  return countBy(entries, ['lxc.create', 'lxc.clone', 'lxc.snapshot', 'lxc.destroy']);
+}

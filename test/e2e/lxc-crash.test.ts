@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
-import { countBy, jobs, ledgerText, nvidiaInstalls, TIME_SCALE, waitFor } from './helpers';
+import { jobs, ledgerText, nvidiaInstalls, TIME_SCALE, waitFor, CHAIN_950_BUILT_ONCE, provisioningCounts } from './helpers';
 
 describe('a worker crash in the middle of the NVIDIA install', () => {
   let stack: Stack;
@@ -50,16 +50,8 @@ describe('a worker crash in the middle of the NVIDIA install', () => {
     assert.ok(entries.some((e) => e.seq > crashSeq && e.kind === 'lxc.snapshot' && e.vmid === 901), `901's snapshot came after the crash${why}`);
 
     assert.deepEqual(
-      countBy(entries, ['lxc.create', 'lxc.clone', 'lxc.snapshot', 'lxc.destroy']),
-      {
-        'lxc.create 900': 1,
-        'lxc.clone 901': 1,
-        'lxc.clone 920': 1,
-        'lxc.clone 950': 1,
-        'lxc.snapshot 900': 1,
-        'lxc.snapshot 901': 1,
-        'lxc.snapshot 920': 1,
-      },
+      provisioningCounts(entries),
+      CHAIN_950_BUILT_ONCE,
       why,
     );
     for (const [id, job] of jobs(entries)) {
