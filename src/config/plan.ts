@@ -51,7 +51,7 @@ export function planGuest(config: PhoenixConfig, guest: Guest): GuestPlan {
     name: guest.name,
     template: isTemplate(guest),
     dependencies: guest.kind === 'lxc' ? guest.dependencies : [],
-    steps: guest.kind === 'lxc' ? lxcSteps(config, guest) : vmSteps(config, guest),
+    steps: guest.kind === 'lxc' ? lxcSteps(config, guest) : vmSteps(guest),
   };
 }
 
@@ -88,7 +88,7 @@ function lxcSteps(config: PhoenixConfig, ct: LxcGuest): PlannedStep[] {
   return steps;
 }
 
-function vmSteps(config: PhoenixConfig, vm: VmGuest): PlannedStep[] {
+function vmSteps(vm: VmGuest): PlannedStep[] {
   const steps: PlannedStep[] = [];
   const add = (step: StepName, detail: string): void => void steps.push({ step, detail });
   if (vm.clone_from_vmid !== undefined) {
