@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for Phoenix's demo and tests; safe to run again.
-#  - Debian packages: bubblewrap (phoenix-sim's guest sandboxes); CHROMIUM=1 adds chromium
-#    for the Web UI browser test.
+#  - Debian packages: bubblewrap (phoenix-sim's guest sandboxes) and chromium (the Web UI
+#    browser test; CHROMIUM=0 skips it when only the demo is wanted).
 #  - npm ci (its `prepare` script builds dist/).
 #  - the Temporal CLI (scripts/install-temporal.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(bubblewrap)
-[[ "${CHROMIUM:-0}" == 1 ]] && packages+=(chromium)
+[[ "${CHROMIUM:-1}" == 1 ]] && packages+=(chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
