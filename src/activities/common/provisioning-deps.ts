@@ -6,11 +6,12 @@
  * with the simulator's connection settings in the environment.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
+import { CONFIG_FILES, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
 import { withSshConnection } from '../../ssh/connection';
@@ -60,7 +61,20 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
   let client: PveClient | undefined;
   let clientKey = '';
 
-  const loadConfigNow = async () => (await loadConfig(configDirFrom(undefined, env))).config;
+  // Every activity asks for the config (and the connection derived from it) several times;
+  // the files are read and validated again only when one of them changed on disk, so an
+  // edit still applies to the next step while a step's repeated lookups cost a stat each.
+  let cached: { signature: string; config: Promise<PhoenixConfig> } | undefined;
+  const loadConfigNow = async (): Promise<PhoenixConfig> => {
+    const dir = configDirFrom(undefined, env);
+    const signature = await filesSignature(dir);
+    if (!cached || cached.signature !== signature) {
+      const config = loadConfig(dir).then((loaded) => loaded.config);
+      cached = { signature, config };
+      config.catch(() => (cached = undefined)); // a failed load is not remembered
+    }
+    return cached.config;
+  };
   const connection = async () => resolveConnection((await loadConfigNow()).hypervisor, env);
 
   return {
@@ -126,6 +140,18 @@ function heartbeatTimeoutFrom(env: Env): string | undefined {
   }
   if (!(ms >= 1000)) throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least 1 s such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
   return `${ms}ms`;
+}
+
+/** Path, size and modification time of the three files: changes whenever one is edited. */
+async function filesSignature(dir: string): Promise<string> {
+  const parts = await Promise.all(
+    Object.values(CONFIG_FILES).map(async (name) => {
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => undefined);
+      return st ? `${path}:${st.size}:${st.mtimeMs}` : `${path}:missing`;
+    }),
+  );
+  return parts.join('|');
 }
 
 function tlsTrust(tls: PveConnection['api']['tls']): PveTlsTrust {
