@@ -8,6 +8,7 @@ import { parseIpv4Cidr } from './ipv4';
 import type { ConfigIssue } from './issues';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
 import { isTemplate } from './model';
+import { hostSetupChecks } from './setup-checks';
 
 /** Where a guest lives in its file, for error paths: `lxc_configs.950` or `vms[1]`. */
 export type GuestLocator = (guest: Guest) => { file: string; path: string };
@@ -32,6 +33,7 @@ export function crossChecks(config: PhoenixConfig, vmIndex: ReadonlyMap<number, 
     ...cycles(config, at),
     ...uniqueAddresses(config, at),
     ...sharedVolumeMounts(config),
+    ...hostSetupChecks(config),
   ];
   return { errors, warnings: mountPointClashes(config, at) };
 }

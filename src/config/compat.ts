@@ -20,7 +20,7 @@ export interface IgnoredKey {
 const NEVER_READ = 'the original Phoenix never read it';
 const TESTS = 'a test suite of the original Phoenix; Phoenix checks guests with health_check instead';
 const VLLM_DUPLICATE = 'duplicates vllm_args, which is what the vLLM service is started with';
-const HOST_SETUP = 'host setup (NFS, Samba, Docker images, paths) is outside Phoenix, which builds guests on a prepared host';
+const HOST_SETUP = 'Docker images and host paths are not part of host setup in Phoenix';
 
 export const IGNORED_KEYS: readonly IgnoredKey[] = [
   { file: 'lxc', path: 'lxc_configs.*.portainer_role', reason: 'Phoenix installs Portainer with the "portainer" feature instead' },
@@ -36,8 +36,7 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
   { file: 'vm', path: 'vms.*.user_config.gw', reason: 'misplaced: the gateway belongs in network_config.gw' },
   { file: 'hypervisor', path: 'core_paths', reason: 'Phoenix reads its files from --config-dir or PHOENIX_CONFIG_DIR' },
   { file: 'hypervisor', path: 'docker', reason: HOST_SETUP },
-  { file: 'hypervisor', path: 'nfs', reason: HOST_SETUP },
-  { file: 'hypervisor', path: 'samba', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'samba.shares.*.options', reason: `${NEVER_READ}; use browsable and read_only` },
   { file: 'hypervisor', path: 'behavior', reason: NEVER_READ },
   { file: 'hypervisor', path: 'proxmox_defaults', reason: `${NEVER_READ}; container defaults go at the top of ${CONFIG_FILES.lxc}` },
   { file: 'hypervisor', path: 'tests', reason: TESTS },
@@ -45,13 +44,14 @@ export const IGNORED_KEYS: readonly IgnoredKey[] = [
   { file: 'hypervisor', path: 'network.portainer_server_ip', reason: NEVER_READ },
   { file: 'hypervisor', path: 'network.portainer_server_port', reason: NEVER_READ },
   { file: 'hypervisor', path: 'network.portainer_agent_port', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'network.nfs_server', reason: HOST_SETUP },
+  { file: 'hypervisor', path: 'network.nfs_server', reason: 'setup exports NFS from this host; the server is the host itself' },
   { file: 'hypervisor', path: 'nvidia_driver.cuda_version', reason: NEVER_READ },
   { file: 'hypervisor', path: 'nvidia_driver.install_vllm_libs', reason: NEVER_READ },
   {
     file: 'hypervisor',
     path: 'shared_volumes.firewall',
-    reason: 'misplaced firewall settings, not a shared volume (the original looked for them at the top level, so they never took effect)',
+    reason:
+      'misplaced firewall settings, not a shared volume (the original looked for them at the top level, so they never took effect): move them to the top-level "firewall" block for setup to apply them',
   },
 ];
 

@@ -1,21 +1,13 @@
 /**
  * Schema of `phoenix_hypervisor_config.json`: host-wide settings (storage, ZFS, networks, users, shared
- * volumes, NVIDIA driver) and the `proxmox` connection block. Everything is optional: Phoenix builds
- * guests on a host that is already set up, so these describe the host rather than configure it.
+ * volumes, NVIDIA driver) and the `proxmox` connection block. Everything is optional: guests are built
+ * on a host that is already set up; `phoenix-client setup` applies the host sections (host-setup.ts).
  */
 import { z } from 'zod';
 import { absolutePath, cidrV4, httpUrl, interfaceName, ipv4, storageId } from '../formats';
+import { firewallSection, gpuInventory, nfsSection, sambaSection, setupSection, zfsSection } from './host-setup';
 import { guestIdKey, linuxUsername, passwordHash, schemaRef, sshPublicKey } from './common';
 import { proxmoxBlockSchema } from './proxmox';
-
-const PVE_CONTENT_TYPES = ['images', 'rootdir', 'vztmpl', 'iso', 'backup', 'snippets', 'import'] as const;
-
-const contentTypes = z
-  .string()
-  .refine(
-    (s) => s.split(',').every((t) => (PVE_CONTENT_TYPES as readonly string[]).includes(t)),
-    `must be a comma-separated list of ${PVE_CONTENT_TYPES.join(', ')}`,
-  );
 
 export const sharedVolume = z.strictObject({
   host_path: absolutePath.meta({ description: 'Host directory bind-mounted into the containers' }),
@@ -26,7 +18,7 @@ export const hypervisorFileSchema = z.strictObject({
   $schema: schemaRef,
   version: z.string().optional(),
   author: z.string().optional(),
-  timezone: z.string().optional(),
+  timezone: z.string().regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'must be a time zone such as "Europe/Berlin" (timedatectl list-timezones)').optional(),
   users: z
     .strictObject({
       username: linuxUsername,
@@ -51,38 +43,18 @@ export const hypervisorFileSchema = z.strictObject({
       workgroup: z.string().optional(),
     })
     .optional(),
-  zfs: z
-    .strictObject({
-      arc_max_gb: z.number().min(0).optional(),
-      settings: z.strictObject({ allow_destructive_operations: z.boolean().optional() }).optional(),
-      pools: z
-        .array(
-          z.strictObject({
-            name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, 'must be a ZFS pool name'),
-            raid_level: z.enum(['single', 'mirror', 'RAIDZ1', 'RAIDZ2', 'RAIDZ3']),
-            disks: z.array(absolutePath),
-          }),
-        )
-        .optional(),
-      datasets: z
-        .array(
-          z.strictObject({
-            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'must be a ZFS dataset name'),
-            pool: z.string(),
-            properties: z.string().optional().meta({ description: 'ZFS properties "k=v,k=v"' }),
-            proxmox_storage_type: z.enum(['zfspool', 'dir']).optional(),
-            proxmox_content_type: contentTypes.optional(),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
+  zfs: zfsSection.optional(),
+  firewall: firewallSection.optional().meta({ description: 'Proxmox firewall policy, applied by setup' }),
+  nfs: nfsSection.optional(),
+  samba: sambaSection.optional(),
+  gpus: gpuInventory.optional().meta({ description: "The host's GPUs (nvidia-smi index) and who uses them" }),
+  setup: setupSection.optional(),
   proxmox_storage_ids: z.record(z.string(), storageId).optional(),
   mount_point_base: absolutePath.optional(),
   nvidia_driver: z
     .strictObject({
       install: z.boolean().optional(),
-      version: z.string().optional(),
+      version: z.string().regex(/^[0-9]+(\.[0-9]+)+$/, 'must be a driver version such as "580.76.05"').optional(),
       runfile_url: httpUrl.optional(),
     })
     .optional(),
