@@ -15,6 +15,8 @@ export interface StartCommand {
   printEnv: boolean;
   ssh: boolean;
   guests: boolean;
+  /** `--host-profile FILE`: the simulated machine's disks, GPUs and durations (src/sim/host/profile.ts). */
+  hostProfile?: unknown;
 }
 
 export interface LedgerCommand {
@@ -31,6 +33,7 @@ export const USAGE = `usage:
                       [--storage id:type:content[:path-or-pool]]... [--template vztmpl/x.tar.zst]...
                       [--time-scale 1] [--state-dir DIR] [--fault JSON]... [--faults-file FILE] [--fault-seed N]
                       [--pve-version 8.2|9.0] [--rrd-lag-ms N] [--no-ssh] [--no-guests] [--print-env]
+                      [--host-profile FILE]
   phoenix-sim ledger --url https://127.0.0.1:8006 [--ca FILE] [--kind lxc.*] [--vmid N] [--since SEQ]`;
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -88,6 +91,7 @@ export function parseCli(argv: string[]): StartCommand | LedgerCommand {
         'no-ssh': { type: 'boolean' },
         'no-guests': { type: 'boolean' },
         'print-env': { type: 'boolean' },
+        'host-profile': { type: 'string' },
         url: { type: 'string' },
         ca: { type: 'string' },
         kind: { type: 'string' },
@@ -122,8 +126,17 @@ export function parseCli(argv: string[]): StartCommand | LedgerCommand {
     if (!Array.isArray(list)) throw new UsageError(`--faults-file ${v['faults-file']}: expected a JSON array of faults`);
     list.forEach((f, i) => faults.push(parseFault(JSON.stringify(f), `${v['faults-file']}[${i}]`)));
   }
+  let hostProfile: unknown;
+  if (v['host-profile']) {
+    try {
+      hostProfile = JSON.parse(readFileSync(v['host-profile'], 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--host-profile ${v['host-profile']}: ${(e as Error).message}`);
+    }
+  }
   return {
     command: 'start',
+    ...(hostProfile !== undefined ? { hostProfile } : {}),
     printEnv: !!v['print-env'],
     ssh: !v['no-ssh'],
     guests: !v['no-guests'],

@@ -5,6 +5,7 @@ import { parseCli, USAGE, UsageError, type LedgerCommand, type StartCommand } fr
 import { startSimulator, type RunningSimulator } from './index';
 import { sandboxGuests } from './guest/plugin';
 import { sshEndpoint } from './ssh/plugin';
+import { hostProfileFrom } from './host/profile';
 
 /**
  * `phoenix-sim`: starts the simulator and prints how to connect, or prints
@@ -45,7 +46,7 @@ export function envLines(sim: RunningSimulator): string[] {
 
 export async function runStart(cmd: StartCommand): Promise<RunningSimulator> {
   const started = Date.now();
-  const sim = await startSimulator({ ...cmd.options, guests: cmd.guests ? sandboxGuests() : undefined, ssh: cmd.ssh ? sshEndpoint() : undefined });
+  const sim = await startSimulator({ ...cmd.options, guests: cmd.guests ? sandboxGuests() : undefined, ssh: cmd.ssh ? sshEndpoint({ hostProfile: hostProfileFrom(cmd.hostProfile, '--host-profile') }) : undefined });
   // Scripts source this file instead of scraping stdout.
   writeFileSync(join(sim.stateDir, 'phoenix-sim.env'), envLines(sim).join('\n') + '\n', { mode: 0o600 });
   const lines = cmd.printEnv ? envLines(sim) : [...connectionLines(sim), `  started in ${Date.now() - started} ms`];

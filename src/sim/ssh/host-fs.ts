@@ -63,6 +63,7 @@ export class HostFs {
   }
 
   read(path: string): Buffer {
+    if (this.normalize(path) === '/etc/pve/storage.cfg' && this.host.machine) return Buffer.from(this.host.machine.renderStorageCfg());
     const ref = this.conf(path);
     if (ref) {
       const g = this.guestOf(ref);
@@ -85,7 +86,8 @@ export class HostFs {
       return;
     }
     const normalized = this.normalize(path);
-    if (normalized.startsWith('/etc/pve/')) throw new HostFsError(`${path}: Permission denied`);
+    // pmxcfs: guest configs are views (above); the firewall files are plain files there.
+    if (normalized.startsWith('/etc/pve/') && !normalized.startsWith('/etc/pve/firewall/')) throw new HostFsError(`${path}: Permission denied`);
     const real = this.realPath(normalized);
     if (!existsSync(dirname(real))) throw new HostFsError(`${path}: No such file or directory`);
     if (append) appendFileSync(real, data);

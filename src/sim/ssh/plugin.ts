@@ -3,6 +3,8 @@ import { loadOrCreateCredentials } from '../api/credentials';
 import { isSandboxGuestSide } from '../guest/plugin';
 import { GuestRuntime } from '../guest/guest-runtime';
 import type { SshHost } from './host-backend';
+import { HostMachine } from '../host/machine';
+import type { HostProfile } from '../host/profile';
 import { loadSshKeys } from './host-keys';
 import { startSshServer } from './server';
 import { CLI_USER } from './commands/pct';
@@ -12,7 +14,7 @@ import { CLI_USER } from './commands/pct';
  * Without the sandboxed guest side, `pct exec` still works against guest roots this endpoint
  * creates on demand (no cloud-init, no agent).
  */
-export function sshEndpoint(): SshPlugin {
+export function sshEndpoint(options: { hostProfile?: HostProfile } = {}): SshPlugin {
   return async ({ state, stateDir, host, port, node, guest }) => {
     const keys = loadSshKeys(stateDir);
     const ownRuntime = isSandboxGuestSide(guest)
@@ -28,6 +30,7 @@ export function sshEndpoint(): SshPlugin {
       faults: state.faults,
       ledger: state.ledger,
       guestRuntime: isSandboxGuestSide(guest) ? guest.runtime : ownRuntime!,
+      machine: new HostMachine(state, node, options.hostProfile),
       writeConfigFile: (type, vmid, text) => state.writeConfFile(vmid, type, text, CLI_USER, node),
       changed: () => state.changed(),
     };

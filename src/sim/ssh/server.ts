@@ -33,8 +33,16 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
   const rootKey = utils.parseKey(options.keys.rootPublicKey);
   if (rootKey instanceof Error) throw rootKey;
   const connections = new Set<Connection>();
+  // A rebooting host drops every session and answers no new one until it is back.
+  options.host.machine?.onDown(() => {
+    for (const c of connections) destroyConnection(c);
+  });
 
   const server = new Server({ hostKeys: [options.keys.hostPrivateKey] }, (client) => {
+    if (options.host.machine?.isDown) {
+      destroyConnection(client);
+      return;
+    }
     connections.add(client);
     client.on('close', () => connections.delete(client));
     client.on('error', () => {});
