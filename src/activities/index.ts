@@ -2,6 +2,7 @@ import { provisioningDepsFromEnv, type ProvisioningDeps } from './common/provisi
 import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker';
 import { createLifecycleActivities } from './lifecycle';
 import { createLxcActivities } from './lxc';
+import { createSetupActivities } from './setup';
 import { createVmActivities } from './vm';
 import { vmPlanOptionsFromEnv } from '../planning/vm';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLxcActivities(provisioning),
     ...createVmActivities(provisioning, vmPlanOptionsFromEnv(process.env)),
     ...createLifecycleActivities(provisioning),
+    ...createSetupActivities(provisioning),
   };
 }
 

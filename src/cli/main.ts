@@ -11,6 +11,7 @@ import { cancelCommand } from './commands/cancel';
 import { listCommand } from './commands/list';
 import { planCommand } from './commands/plan';
 import { scheduleCommand } from './commands/schedule';
+import { setupCommand } from './commands/setup';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { upCommand } from './commands/up';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command<any, any>[] = [
   restartCommand,
   deleteCommand,
   reconfigureCommand,
+  setupCommand,
 ];
 
 export const PROGRAM = 'phoenix-client';

@@ -10,3 +10,5 @@ export { rebuildTemplates } from './rebuild/rebuild-templates';
 export { phoenixUp } from './fleet/phoenix-up';
 export { guestLifecycle } from './fleet/guest-lifecycle';
 export { inspectGuests } from './inspect-guests';
+export { setupHypervisor } from './setup/setup-hypervisor';
+export { inspectHostSetup } from './setup/inspect-setup';

@@ -10,6 +10,8 @@ import type { GuestInspection } from '../../shared/inspection';
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { temporalSettings, TEMPORAL_HELP } from '../runs/temporal-options';
+import type { SetupInspection } from '../../shared/setup';
+import { UsageError } from '../errors';
 import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
 
 export interface PlanOptions {
@@ -18,6 +20,8 @@ export interface PlanOptions {
   readonly json: boolean;
   /** Also read the live state through a Phoenix worker (the CLI does unless --offline). */
   readonly live?: { readonly taskQueue: string; readonly timeoutMs: number };
+  /** `--setup`: also what `phoenix-client setup` would change on the host (needs the live state). */
+  readonly setup?: boolean;
 }
 
 export interface PlanResult {
@@ -30,6 +34,8 @@ export interface PlanResult {
   readonly live?: readonly GuestInspection[];
   /** Why the live state could not be read (no worker, no Temporal, a Proxmox error). */
   readonly liveError?: string;
+  /** With --setup: what a setup run would change on the host, by step. */
+  readonly setup?: SetupInspection;
 }
 
 export async function plan(options: PlanOptions): Promise<PlanResult> {
@@ -43,20 +49,34 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     warningCount: warnings.length,
   };
   if (!options.live) return result;
-  const seen = new Set<number>();
-  const guests = targets.flatMap((t) => t.chain).filter((g) => !seen.has(g.id) && seen.add(g.id)).map((g) => ({ kind: g.kind, id: g.id }));
   try {
-    return { ...result, live: await inspectLive(guests, options.live) };
+    const setup = options.setup ? { setup: await inspectSetupLive(options.live) } : {};
+    if (options.ids.length === 0) return { ...result, ...setup };
+    return { ...result, ...setup, live: await inspectLive(liveGuests(targets), options.live) };
   } catch (err) {
     return { ...result, liveError: err instanceof Error ? err.message : String(err) };
   }
+}
+
+function liveGuests(targets: readonly TargetPlan[]): Array<{ kind: 'lxc' | 'vm'; id: number }> {
+  const seen = new Set<number>();
+  return targets.flatMap((t) => t.chain).filter((g) => !seen.has(g.id) && seen.add(g.id)).map((g) => ({ kind: g.kind, id: g.id }));
+}
+
+/** The host-setup half: the read-only inspectHostSetup workflow on a worker. */
+async function inspectSetupLive(live: NonNullable<PlanOptions['live']>): Promise<SetupInspection> {
+  return runReadOnly<SetupInspection>('inspectHostSetup', [{ wipeDisks: false }], live);
 }
 
 /**
  * Reads the live state through the worker (which holds the Proxmox credentials) with the
  * read-only inspectGuests workflow, bounded in time so a missing worker cannot hang the CLI.
  */
-async function inspectLive(guests: Array<{ kind: 'lxc' | 'vm'; id: number }>, live: NonNullable<PlanOptions['live']>): Promise<GuestInspection[]> {
+function inspectLive(guests: Array<{ kind: 'lxc' | 'vm'; id: number }>, live: NonNullable<PlanOptions['live']>): Promise<GuestInspection[]> {
+  return runReadOnly<GuestInspection[]>('inspectGuests', [{ guests }], live);
+}
+
+async function runReadOnly<T>(workflowType: string, args: unknown[], live: NonNullable<PlanOptions['live']>): Promise<T> {
   const deadline = <T>(p: Promise<T>, what: string, ms: number) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref())]);
   const client = await connectClient({ connectTimeoutMs: 3_000 }).catch((err: Error) => {
@@ -64,12 +84,12 @@ async function inspectLive(guests: Array<{ kind: 'lxc' | 'vm'; id: number }>, li
   });
   try {
     return await deadline(
-      client.workflow.execute('inspectGuests', {
+      client.workflow.execute(workflowType, {
         workflowId: `phoenix-plan-${randomUUID()}`,
         taskQueue: live.taskQueue,
-        args: [{ guests }],
+        args,
         workflowExecutionTimeout: live.timeoutMs,
-      }) as Promise<GuestInspection[]>,
+      }) as Promise<T>,
       `no phoenix-worker answered on task queue '${live.taskQueue}'`,
       live.timeoutMs,
     );
@@ -83,6 +103,7 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
   summary: 'show the template chain and build steps for guests, without contacting Proxmox',
   help: [
     'Usage: phoenix-client plan <ID...> [--offline] [--config-dir DIR] [--json]',
+    '       phoenix-client plan --setup [ID...] [--config-dir DIR] [--json]',
     '',
     'For each container or VM ID: the chain of templates it is cloned from (root first) and the',
     'steps building each of them runs, with the values from the configuration. With several IDs,',
@@ -94,16 +115,18 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
     '',
     'Options:',
     '  --offline          only the configuration: do not read the live state',
+    '  --setup            also what `phoenix-client setup` would change on the host, step by step (read-only)',
     CONFIG_DIR_HELP,
     JSON_HELP,
     '',
     TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, offline: { type: 'boolean', default: false } },
+  options: { ...configDirOption, ...jsonOption, offline: { type: 'boolean', default: false }, setup: { type: 'boolean', default: false } },
   allowPositionals: true,
   parse: (args, env) => ({
     configDir: configDirArg(args, env),
-    ids: guestIdArgs(args, 'plan'),
+    ids: args.values['setup'] === true && args.positionals.length === 0 ? [] : guestIdArgs(args, 'plan'),
+    ...(args.values['setup'] === true ? { setup: setupNeedsLive(args.values['offline'] === true) } : {}),
     json: args.values['json'] === true,
     ...(args.values['offline'] === true ? {} : { live: { taskQueue: temporalSettings(env).taskQueue, timeoutMs: 30_000 } }),
   }),
@@ -112,6 +135,11 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
     if (options.json) {
       output.out(JSON.stringify(result, null, 2));
       return;
+    }
+    if (result.setup) {
+      output.out(`Host ${result.setup.node} setup (live): ${result.setup.changes.length === 0 ? 'nothing to do' : 'a setup run would:'}`);
+      for (const c of result.setup.changes) output.out(`  ${c.step.padEnd(STEP_COLUMN - 2)} ${c.change}`);
+      if (result.targets.length > 0) output.out('');
     }
     result.targets.forEach((target, i) => {
       if (i > 0) output.out('');
@@ -144,4 +172,9 @@ function renderGuest(guest: GuestPlan, output: { out(line: string): void }, live
 
 function kindName(guest: Pick<GuestPlan, 'kind'>): string {
   return guest.kind === 'lxc' ? 'container' : 'VM';
+}
+
+function setupNeedsLive(offline: boolean): true {
+  if (offline) throw new UsageError('--setup reads the live host; it cannot be combined with --offline', 'plan');
+  return true;
 }
