@@ -104,6 +104,10 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection
       }
       settle(new SshDisconnected(`SSH connection to ${target} failed: ${err.message}`, { cause: err }));
     });
+    // A host going down (a reboot) can close the socket before the handshake without an error.
+    client.once('close', () => {
+      if (!open) settle(new SshDisconnected(`SSH connection to ${target} closed before the handshake`));
+    });
     client.connect(config);
   });
 

@@ -57,6 +57,11 @@ export function createRebootNeeds(deps: ProvisioningDeps) {
   };
 }
 
+async function alreadyAsked(deps: ProvisioningDeps, bootIdBefore: string, signal: AbortSignal): Promise<boolean> {
+  const log = await deps.withHost((h) => readHostFile(h.run, REBOOT_LOG), signal).catch(() => undefined);
+  return (log ?? '').split('\n').some((line) => line.includes(` boot ${bootIdBefore}: `));
+}
+
 interface Sighting {
   bootId?: string;
   pveproxy?: string;
@@ -90,7 +95,10 @@ export function createRebootHost(deps: ProvisioningDeps) {
       // No record of a reboot from an earlier attempt; the boot id tells whether one happened anyway.
       const first = await look(deps, signal);
       rebootedAt = Date.now();
-      if (first.bootId === input.bootIdBefore) {
+      // The host's own log says whether an attempt that died before its heartbeat got out
+      // already asked for this reboot (the host may take a while to go down).
+      const asked = first.bootId === input.bootIdBefore && (await alreadyAsked(deps, input.bootIdBefore, signal));
+      if (first.bootId === input.bootIdBefore && !asked) {
         beat({ bootIdBefore: input.bootIdBefore, rebootedAt, state: 'rebooting' });
         await classified('reboot the host', `host ${node}`, () =>
           deps.withHost(async (h) => {
@@ -115,7 +123,8 @@ export function createRebootHost(deps: ProvisioningDeps) {
         return { changed: true, summary: `${rebootedNow ? 'rebooted' : 'waited for the reboot'} (${input.reasons.join('; ')}); back after ${took} s with boot id ${seen.bootId}`, changes: ['reboot'] };
       }
       if (Date.now() - rebootedAt > input.timeoutMs) {
-        throw permanent(`host ${node} did not come back within ${Math.round(input.timeoutMs / 60_000)} min of its reboot; last seen: ${last}`, 'PhoenixHostDidNotReturn');
+        const within = input.timeoutMs >= 120_000 ? `${Math.round(input.timeoutMs / 60_000)} min` : `${Math.round(input.timeoutMs / 1000)} s`;
+        throw permanent(`host ${node} did not come back within ${within} of its reboot; last seen: ${last}`, 'PhoenixHostDidNotReturn');
       }
       await sleep(POLL_MS, signal);
     }

@@ -72,6 +72,7 @@ export class HostMachine {
   private rebooting = false;
   private pveproxyReadyAt = 0;
   private readonly downListeners = new Set<() => void>();
+  private readonly upListeners = new Set<() => void>();
 
   constructor(
     readonly state: SimState,
@@ -221,6 +222,12 @@ export class HostMachine {
     return () => this.downListeners.delete(listener);
   }
 
+  /** Called when the host is back (sshd listens again). */
+  onUp(listener: () => void): () => void {
+    this.upListeners.add(listener);
+    return () => this.upListeners.delete(listener);
+  }
+
   /** `reboot` / `systemctl reboot`: answers at once; the host goes down a moment later. */
   reboot(): void {
     if (this.rebooting) return;
@@ -241,6 +248,7 @@ export class HostMachine {
       this.pveproxyReadyAt = this.state.clock.now() + this.state.clock.scaled(d.pveproxyStartMs);
       this.down = false;
       this.rebooting = false;
+      for (const l of this.upListeners) l();
       this.record('host.up', { bootId: this.s.bootId, cmdline: this.s.cmdline, nvidiaDriver: this.s.driver.loaded ?? null });
       await this.state.clock.sleep(d.pveproxyStartMs);
       await this.startOnbootGuests();

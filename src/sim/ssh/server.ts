@@ -33,10 +33,6 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
   const rootKey = utils.parseKey(options.keys.rootPublicKey);
   if (rootKey instanceof Error) throw rootKey;
   const connections = new Set<Connection>();
-  // A rebooting host drops every session and answers no new one until it is back.
-  options.host.machine?.onDown(() => {
-    for (const c of connections) destroyConnection(c);
-  });
 
   const server = new Server({ hostKeys: [options.keys.hostPrivateKey] }, (client) => {
     if (options.host.machine?.isDown) {
@@ -85,11 +81,22 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
     server.listen(options.port ?? 2222, options.bindAddress ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // A rebooting host drops every session and refuses connections (sshd is gone) until it is back.
+  let closing = false;
+  options.host.machine?.onDown(() => {
+    server.close();
+    for (const c of connections) destroyConnection(c);
+  });
+  options.host.machine?.onUp(() => {
+    if (!closing) server.listen(port, options.bindAddress ?? '127.0.0.1');
+  });
   return {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         for (const c of connections) c.end();
+        // Also called back (with ERR_SERVER_NOT_RUNNING) when a reboot had closed the listener.
         server.close(() => resolve());
       }),
   };
