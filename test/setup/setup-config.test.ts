@@ -57,6 +57,23 @@ describe('hypervisor file: setup sections', () => {
     assert.ok(errors.some((e) => /gpu_assignment: GPU 0 is bound to vfio-pci/.test(e)), errors.join('\n'));
   });
 
+  it('binds only the GPUs marked for VM passthrough to vfio-pci', { timeout: 20_000 }, async () => {
+    const fixture = new ConfigFixture(UPSTREAM_CONFIG_DIR).edit('hypervisor', (h) => {
+      h.gpus = [
+        { index: 0, pci_address: '0000:01:00.0', use: 'host' },
+        { index: 1, pci_address: '0000:02:00.0', use: 'host' },
+        { index: 2, pci_address: '0000:41:00.0', vendor_device: ['10de:2204', '10de:1aef'], use: 'vm' },
+      ];
+    });
+    try {
+      const plan = buildSetupPlan((await loadConfig(fixture.dir)).config);
+      assert.deepEqual(plan.vfio, { ids: ['10de:1aef', '10de:2204'], addresses: ['0000:41:00.0'], cmdline: ['intel_iommu=on', 'iommu=pt'] });
+      assert.equal(plan.driver?.version, '580.76.05', 'the host driver is still installed for the other GPUs');
+    } finally {
+      fixture.remove();
+    }
+  });
+
   it('refuses values that would add a line or an option to exports, smb.conf or a command', { timeout: 20_000 }, async () => {
     const errors = await errorsOf(
       new ConfigFixture(UPSTREAM_CONFIG_DIR).edit('hypervisor', (h) => {

@@ -52,6 +52,8 @@ describe('setup of a fresh host, surviving worker crashes during the driver inst
     const why = `\nledger:\n${ledgerText(entries)}\nworker:\n${workers[2]!.output().slice(-3000)}`;
     assert.equal(joined.code, 0, `setup after the crashes failed:\n${joined.stdout}\n${joined.stderr}${why}`);
     assert.match(joined.stderr, /attached to the setup in progress phoenix-setup-pve/);
+    // The retried driver step waited for the installer the killed worker had started.
+    assert.match(joined.stderr, /done\s+nvidia_driver: NVIDIA driver 580\.76\.05: re-attached to installer phoenix-nvidia-580\.76\.05-\w+\.service/);
     assert.match(joined.stderr, /done\s+reboot: .*NVIDIA driver 580\.76\.05 is installed but not loaded/);
     assert.match(joined.stderr, /done\s+verify_driver: nvidia-smi: GPU 0 NVIDIA GeForce RTX 3090 on driver 580\.76\.05/);
 
