@@ -48,8 +48,10 @@ export const initialSettings: SetupStep = async (s) => {
   const missing = s.plan.packages.filter((p) => !installed.has(p));
   if (missing.length > 0) {
     await s.change(`install ${missing.join(', ')}`, async () => {
-      await checked(s, ['apt-get', 'update', '-q']);
-      await checked(s, ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { timeoutMs: 30 * 60_000 });
+      // No debconf questions and no prompts about changed config files: nobody is there to answer.
+      const apt = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+      await checked(s, [...apt, 'update']);
+      await checked(s, [...apt, 'install', '-y', '--no-install-recommends', ...missing], { timeoutMs: 30 * 60_000 });
     });
   }
 };

@@ -304,7 +304,27 @@ export const exportfs = machineCommand((m, ctx) => {
   return 0;
 });
 
+/** `env NAME=value... COMMAND ARGS...`: the simulated host keeps no environment, so the assignments only have to be well-formed. */
+export const env: HostCommand = async (ctx) => {
+  const args = ctx.argv.slice(1);
+  const first = args.findIndex((a) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a));
+  if (first < 0) {
+    ctx.stderr.write('phoenix-sim: env needs a command\n');
+    return 125;
+  }
+  // Loaded when called: the dispatcher's table includes this very command.
+  const { HOST_COMMANDS } = await import('../../ssh/dispatcher');
+  const name = args[first]!.replace(/^\/(usr\/)?s?bin\//, '');
+  const handler = HOST_COMMANDS[name];
+  if (!handler) {
+    ctx.stderr.write(`env: '${args[first]}': No such file or directory\n`);
+    return 127;
+  }
+  return handler({ ...ctx, argv: [name, ...args.slice(first + 1)] });
+};
+
 export const SYSTEM_COMMANDS: Record<string, HostCommand> = {
+  env,
   'apt-get': aptGet,
   'dpkg-query': dpkgQuery,
   curl,
