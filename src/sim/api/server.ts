@@ -15,6 +15,7 @@ import { lxcRoutes } from './routes/lxc';
 import { qemuRoutes } from './routes/qemu';
 import { handleSimControl } from './sim-controls';
 import { sendData, sendError, type PveVersion } from './wire';
+import { validatorFor, type SchemaValidator } from '../pve-schema';
 
 /**
  * The HTTPS front of phoenix-sim: PVE's request handling order —
@@ -34,12 +35,20 @@ export function buildRouter(auth: Authenticator, pveVersion: PveVersion): Router
   return new Router().add(accessRoutes(auth)).add(clusterRoutes(pveVersion)).add(lxcRoutes).add(qemuRoutes);
 }
 
+/** Every route must have its release's schema (regenerate with scripts/gen-pve-schema.ts). */
+function checkSchemaCoverage(router: Router, schema: SchemaValidator): void {
+  const missing = router.routes().filter((r) => !schema.endpoint(r.method, r.path) && !schema.file.absent.includes(`${r.method} ${r.path}`));
+  if (missing.length) throw new Error(`phoenix-sim: no PVE ${schema.release} schema for ${missing.map((r) => `${r.method} ${r.path}`).join(', ')}; run scripts/gen-pve-schema.ts`);
+}
+
 export function createApiServer(opts: ApiServerOptions): Server {
   const auth = new Authenticator(opts.credentials);
   const router = buildRouter(auth, opts.pveVersion);
+  const schema = validatorFor(opts.pveVersion);
+  checkSchemaCoverage(router, schema);
   // Sending the CA after the node certificate lets clients pin either of them.
   const server = createServer({ cert: opts.tls.certPem + opts.tls.caPem, key: opts.tls.keyPem, keepAliveTimeout: 5000 }, (req, res) => {
-    handle(opts, auth, router, req, res).catch((err) => {
+    handle(opts, auth, router, schema, req, res).catch((err) => {
       if (!res.headersSent) sendError(res, fail((err as Error).message ?? String(err)), opts.pveVersion);
       else res.destroy();
     });
@@ -47,7 +56,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
   return server;
 }
 
-async function handle(opts: ApiServerOptions, auth: Authenticator, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, auth: Authenticator, router: Router, schema: SchemaValidator, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'https://sim');
   const method = (req.method ?? 'GET').toUpperCase();
@@ -76,6 +85,11 @@ async function handle(opts: ApiServerOptions, auth: Authenticator, router: Route
       delete params[k];
     }
     delete params._dc;
+    // RESTHandler validates path and body parameters together, before the handler runs.
+    if (schema.endpoint(method, matched.route.path)) {
+      const errors = schema.validate(method, matched.route.path, { ...params, ...matched.path });
+      if (errors) throw new PveError(400, 'Parameter verification failed.', errors);
+    } else throw notImplemented(method, relPath);
     const result = await matched.route.handler({ state: opts.state, op: { user: who.user, via: 'api' }, params, path: matched.path });
     sendData(res, result);
   } catch (err) {

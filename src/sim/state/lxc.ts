@@ -60,13 +60,16 @@ export class LxcOps {
   async create(op: OpContext, node: string, params: Params): Promise<TaskHandle> {
     this.requireNode(node);
     const vmidErr = checkVmid(single(params, 'vmid'));
-    const { config, extra } = validateConfigParams('lxc', params, ['vmid'], 'create');
+    const { config, extra } = validateConfigParams(this.ctx.schema, 'lxc', params, ['vmid'], 'create');
     const errors: Record<string, string> = {};
     if (vmidErr) errors.vmid = vmidErr;
     if (!extra.ostemplate) errors.ostemplate = SCHEMA_MISSING;
     if (Object.keys(errors).length) throw paramError(errors);
     const vmid = Number(single(params, 'vmid'));
-    const unprivileged = (config.unprivileged ?? '1') === '1';
+    // pve-container 6.0 (PVE 9.0) made unprivileged the default; 5.x (PVE 8.2) created privileged containers.
+    const unprivileged = (config.unprivileged ?? (this.ctx.release === '9.0' ? '1' : '0')) === '1';
+    if (unprivileged) config.unprivileged = '1';
+    else delete config.unprivileged;
     this.checkRootOnly(op, config, unprivileged);
     const ostemplate = String(extra.ostemplate);
     const storage = String(extra.storage ?? 'local');
@@ -109,7 +112,6 @@ export class LxcOps {
         g.config.hostname ??= `CT${vmid}`;
         g.config.memory ??= '512';
         g.config.swap ??= '512';
-        g.config.unprivileged ??= '1';
         await this.ctx.fs.create(vmid);
         delete g.config.lock;
         this.ctx.changed();
@@ -161,7 +163,7 @@ export class LxcOps {
         base = { config: snap.config, lxc: snap.lxc };
       }
       if (storage !== undefined && !full) throw fail("parameter 'storage' not allowed for linked clones");
-      if (running && snapname === undefined && full) throw fail('Full clone of a running container is only possible from a snapshot');
+      if (running && snapname === undefined && full) throw fail('Cannot do full clones on a running container without snapshots');
       const disks = Object.keys(base.config).filter((k) => MOUNT_KEY.test(k)).sort();
       for (const key of disks) {
         const mp = parseMountPoint(base.config[key]!);
@@ -244,14 +246,14 @@ export class LxcOps {
       section = { ...snap.config, ...(snap.description ? { description: snap.description } : {}) };
       lxc = snap.lxc;
     }
-    const out: Record<string, unknown> = { ...configToJson('lxc', section), digest: GuestStore.digest(g) };
+    const out: Record<string, unknown> = { ...configToJson(this.ctx.schema, 'lxc', section), digest: GuestStore.digest(g) };
     if (lxc.length) out.lxc = lxc.map(([k, v]) => [k, v]);
     return out;
   }
 
   /** `PUT config`: synchronous; only keys whose value differs count as changes. */
   async setConfig(op: OpContext, node: string, vmid: number | string, params: Params): Promise<void> {
-    const { config, extra } = validateConfigParams('lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
+    const { config, extra } = validateConfigParams(this.ctx.schema, 'lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
     const g = this.guest(node, vmid);
     const deletes = String(extra.delete ?? '')
       .split(/[,;\s]+/)

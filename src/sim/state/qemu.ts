@@ -114,7 +114,7 @@ export class QemuOps {
   async create(op: OpContext, node: string, params: Params): Promise<TaskHandle> {
     this.requireNode(node);
     const vmidErr = checkVmid(single(params, 'vmid'));
-    const { config: raw, extra } = validateConfigParams('qemu', params, ['vmid'], 'create');
+    const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['vmid'], 'create');
     if (vmidErr) throw paramError({ vmid: vmidErr });
     const vmid = Number(single(params, 'vmid'));
     this.checkRootOnly(op, raw);
@@ -269,14 +269,14 @@ export class QemuOps {
       if (!snap) throw fail(`snapshot '${opts.snapshot}' does not exist`);
       section = snap.config;
     }
-    const out: Record<string, unknown> = { ...configToJson('qemu', section), digest: GuestStore.digest(g) };
+    const out: Record<string, unknown> = { ...configToJson(this.ctx.schema, 'qemu', section), digest: GuestStore.digest(g) };
     if (out.cipassword !== undefined) out.cipassword = '**********';
     return out;
   }
 
   /** `PUT config` (sync, returns null) and `POST config` (a `qmconfig` task): both take the config flock first. */
   async setConfig(op: OpContext, node: string, vmid: number | string, params: Params, mode: 'sync' | 'async'): Promise<TaskHandle | undefined> {
-    const { config: raw, extra } = validateConfigParams('qemu', params, ['delete', 'revert', 'digest', 'skiplock', 'force', 'background_delay', 'vmid'], 'set');
+    const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['delete', 'revert', 'digest', 'skiplock', 'force', 'background_delay', 'vmid'], 'set');
     this.requireNode(node);
     if (extra.skiplock !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
     const deletes = String(extra.delete ?? '')
