@@ -5,7 +5,7 @@ import { normalizeLxcNet, printMount } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint, MOUNT_KEY } from './mountpoints';
 import { parsePropertyString, parseSize, formatSize } from './property-string';
-import { checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskHandle } from './tasks';
@@ -255,11 +255,8 @@ export class LxcOps {
   async setConfig(op: OpContext, node: string, vmid: number | string, params: Params): Promise<void> {
     const { config, extra } = validateConfigParams(this.ctx.schema, 'lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
     const g = this.guest(node, vmid);
-    const deletes = String(extra.delete ?? '')
-      .split(/[,;\s]+/)
-      .filter(Boolean);
-    if (Object.keys(config).length === 0 && deletes.length === 0 && !extra.revert) throw fail('no options specified');
-    for (const d of deletes) if (!/^[a-z][a-z0-9_-]*$/.test(d) || (!(d in g.config) && !/^(mp|net|dev|unused)\d+$|^[a-z]+$/.test(d))) throw paramError({ delete: `unknown option '${d}'` });
+    if (Object.keys(config).length === 0 && extra.delete === undefined && extra.revert === undefined) throw fail('no options specified');
+    const deletes = checkDeleteRevert(this.ctx.schema, 'lxc', config, extra);
     this.checkRootOnly(op, config, g.config.unprivileged === '1');
     for (const d of deletes) if (/^(mp\d+|dev\d+)$/.test(d) && op.user !== 'root@pam' && g.config[d]) this.checkRootOnly(op, { [d]: g.config[d]! }, g.config.unprivileged === '1');
     const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('lxc', g.vmid), CONFIG_LOCK_TIMEOUT_MS);

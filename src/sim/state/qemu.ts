@@ -8,7 +8,7 @@ import { normalizeQemuNet, printDrive } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
-import { checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
@@ -279,10 +279,8 @@ export class QemuOps {
     const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['delete', 'revert', 'digest', 'skiplock', 'force', 'background_delay', 'vmid'], 'set');
     this.requireNode(node);
     if (extra.skiplock !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
-    const deletes = String(extra.delete ?? '')
-      .split(/[,;\s]+/)
-      .filter(Boolean);
-    if (Object.keys(raw).length === 0 && deletes.length === 0 && !extra.revert) throw fail('no options specified');
+    if (Object.keys(raw).length === 0 && !extra.delete && !extra.revert) throw fail('no options specified');
+    const deletes = checkDeleteRevert(this.ctx.schema, 'qemu', raw, extra);
     this.checkRootOnly(op, raw);
     const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('qemu', Number(vmid)), CONFIG_LOCK_TIMEOUT_MS);
     let handedOff = false;

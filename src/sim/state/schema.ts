@@ -1,6 +1,6 @@
 import { SCHEMA_MISSING, SCHEMA_UNKNOWN, paramError } from './errors';
 import type { ConfigSection, GuestType, Params } from './types';
-import type { SchemaValidator } from '../pve-schema';
+import { splitList, type SchemaValidator } from '../pve-schema';
 
 /**
  * The parts of PVE's JSON schema the simulator enforces: which keys exist
@@ -124,4 +124,27 @@ export function configToJson(schema: SchemaValidator, type: GuestType, config: C
     out[k] = (kind === 'int' || kind === 'bool' || k === 'snaptime') && /^-?\d+$/.test(v) ? Number(v) : v;
   }
   return out;
+}
+
+/**
+ * `delete`/`revert` as qemu-server's and pve-container's update code check them: every
+ * listed key must be an option of the release (`unknown option`), and may not be set or
+ * reverted in the same call. Returns the keys to delete (qemu: `cdrom` means `ide2`).
+ */
+export function checkDeleteRevert(schema: SchemaValidator, type: GuestType, config: ConfigSection, extra: Record<string, string | string[]>): string[] {
+  const revert = splitList(String(extra.revert ?? ''));
+  for (const opt of revert) {
+    if (!isConfigKey(schema, type, opt)) throw paramError({ revert: `unknown option '${opt}'` });
+    if (config[opt] !== undefined) throw paramError({ [type === 'qemu' ? 'delete' : 'revert']: `you can't use '-${opt}' and ${type === 'qemu' ? '' : "'"}-revert ${opt}' at the same time` });
+  }
+  const deletes: string[] = [];
+  for (let opt of splitList(String(extra.delete ?? ''))) {
+    if (type === 'qemu' && opt === 'cdrom') opt = 'ide2';
+    if (type === 'lxc' && !isConfigKey(schema, type, opt)) throw paramError({ delete: `unknown option '${opt}'` });
+    if (config[opt] !== undefined) throw paramError({ delete: `you can't use '-${opt}' and -delete ${opt}' at the same time` });
+    if (revert.includes(opt)) throw paramError({ [type === 'qemu' ? 'revert' : 'delete']: `you can't use '-delete ${opt}' and '-revert ${opt}' at the same time` });
+    if (type === 'qemu' && !isConfigKey(schema, type, opt)) throw paramError({ delete: `unknown option '${opt}'` });
+    deletes.push(opt);
+  }
+  return deletes;
 }
