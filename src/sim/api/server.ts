@@ -42,7 +42,7 @@ function checkSchemaCoverage(router: Router, schema: SchemaValidator): void {
 }
 
 export function createApiServer(opts: ApiServerOptions): Server {
-  const auth = new Authenticator(opts.credentials);
+  const auth = new Authenticator(opts.credentials, opts.pveVersion);
   const router = buildRouter(auth, opts.pveVersion);
   const schema = validatorFor(opts.pveVersion);
   checkSchemaCoverage(router, schema);
