@@ -148,6 +148,7 @@ function main(): void {
   const writer = new Writer();
   const endpoints: Record<string, Record<string, SchemaParam>> = {};
   const missing: string[] = [];
+  const open: string[] = [];
   for (const { method, path } of router.routes()) {
     const info = (tree.get(path)?.info as Record<string, Raw> | undefined)?.[method];
     if (!info) {
@@ -155,7 +156,7 @@ function main(): void {
       continue;
     }
     const schema = (info.parameters ?? {}) as Raw;
-    if (schema.additionalProperties) throw new Error(`${method} ${path} allows additional properties; the validator does not model that`);
+    if (schema.additionalProperties) open.push(`${method} ${path}`);
     const family = /\/qemu(\/|$)/.test(path) ? 'qemu' : /\/lxc(\/|$)/.test(path) ? 'lxc' : undefined;
     const params: Record<string, SchemaParam> = {};
     for (const [name, raw] of Object.entries((schema.properties ?? {}) as Record<string, Raw>).sort(([a], [b]) => (a < b ? -1 : 1))) params[name] = writer.param(name, raw, family);
@@ -166,12 +167,14 @@ function main(): void {
     source: { ...RELEASES[release], file: 'api-viewer/apidata.js', generator: 'scripts/gen-pve-schema.ts' },
     /** Routes of the simulator this release does not have (answered 501). */
     absent: missing,
+    /** Endpoints whose schema allows additional properties (PVE ignores unknown ones there). */
+    additionalProperties: open,
     formats: Object.fromEntries([...writer.formats.values()].map((f) => [f.id, f.body])),
     endpoints,
   };
   // One endpoint or format a line: compact, yet a change shows as a readable diff.
   const section = (o: Record<string, unknown>): string => `{\n${Object.entries(o).map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n  }`;
-  const text = `{\n  "release": ${JSON.stringify(out.release)},\n  "source": ${JSON.stringify(out.source)},\n  "absent": ${JSON.stringify(out.absent)},\n  "formats": ${section(out.formats)},\n  "endpoints": ${section(out.endpoints)}\n}\n`;
+  const text = `{\n  "release": ${JSON.stringify(out.release)},\n  "source": ${JSON.stringify(out.source)},\n  "absent": ${JSON.stringify(out.absent)},\n  "additionalProperties": ${JSON.stringify(out.additionalProperties)},\n  "formats": ${section(out.formats)},\n  "endpoints": ${section(out.endpoints)}\n}\n`;
   const file = join(__dirname, '..', 'src', 'sim', 'api', 'schema', `pve-${release}.json`);
   writeFileSync(file, text);
   console.log(`wrote ${file}: ${Object.keys(endpoints).length} endpoints, ${writer.formats.size} property-string formats${missing.length ? `; not in ${release}: ${missing.join(', ')}` : ''}`);

@@ -62,3 +62,37 @@ test('generated ed25519 keys always parse (ssh2 and the OpenSSH text agree)', { 
     assert.equal(key.getPublicSSH().toString('base64'), k.public.split(' ')[1]);
   }
 });
+
+test('endpoints tools use: reboot, pending, cloud-init, agent info, interfaces, storage, network, cluster status', { timeout: 60_000 }, async () => {
+  const s = await withSim({ durations: { agentBoot: 0 } });
+  try {
+    const get = async (path: string): Promise<unknown> => {
+      const r = await s.rawFetch(`/api2/json${path}`, { headers: { Authorization: `PVEAPIToken=${s.sim.tokenId}=${s.sim.tokenSecret}` } });
+      assert.equal(r.status, 200, `${path}: ${r.status} ${r.statusText}`);
+      return (JSON.parse(await r.text()) as { data: unknown }).data;
+    };
+    const pve = s.token.nodes.$('pve');
+    await waitTask(s.token, await pve.qemu.$post({ vmid: 702, scsi0: 'local-zfs:1', ide2: 'local-zfs:cloudinit', net0: 'virtio,bridge=vmbr0', ipconfig0: 'ip=10.0.0.5/24,gw=10.0.0.1', ciuser: 'ops', agent: 'enabled=1' } as never));
+    await waitTask(s.token, await pve.qemu.$(702).status.start.$post());
+    assert.equal(await waitTask(s.token, await pve.qemu.$(702).status.reboot.$post()), 'OK');
+    assert.ok((await get('/nodes/pve/qemu/702/pending') as Array<{ key: string }>).some((e) => e.key === 'ciuser'));
+    assert.deepEqual((await get('/nodes/pve/qemu/702/cloudinit') as Array<{ key: string }>).map((e) => e.key), ['ciuser', 'ipconfig0']);
+    assert.match(await get('/nodes/pve/qemu/702/cloudinit/dump?type=user') as string, /^#cloud-config\n[\s\S]*user: ops/);
+    assert.match(await get('/nodes/pve/qemu/702/cloudinit/dump?type=network') as string, /address: '10\.0\.0\.5\/24'/);
+    assert.ok((await get('/nodes/pve/qemu/702/agent') as Array<{ name: string }>).some((c) => c.name === 'get-osinfo'));
+    assert.equal((await get('/nodes/pve/qemu/702/agent/get-osinfo') as { result: { id: string } }).result.id, 'ubuntu');
+    assert.ok(Array.isArray((await get('/nodes/pve/qemu/702/agent/info') as { result: { supported_commands: unknown[] } }).result.supported_commands));
+    await waitTask(s.token, await pve.lxc.$post({ vmid: 703, ostemplate: UBUNTU, rootfs: 'local-zfs:4', net0: 'name=eth0,bridge=vmbr0,ip=10.0.0.7/24', start: 1 } as never));
+    assert.deepEqual((await get('/nodes/pve/lxc/703/interfaces') as Array<{ name: string; inet: string }>).map((i) => [i.name, i.inet]), [['lo', '127.0.0.1/8'], ['eth0', '10.0.0.7/24']]);
+    assert.equal(await waitTask(s.token, await pve.lxc.$(703).status.reboot.$post()), 'OK');
+    assert.ok((await get('/storage') as Array<{ storage: string }>).some((x) => x.storage === 'local-zfs'));
+    assert.equal((await get('/nodes/pve/storage/local/status') as { active: number }).active, 1);
+    assert.deepEqual((await get('/nodes/pve/network?type=bridge') as Array<{ iface: string }>).map((i) => i.iface), ['vmbr0']);
+    assert.equal((await get('/cluster/status') as Array<{ type: string }>)[0]!.type, 'node');
+    const dl = await pve.storage.$('local')['download-url'].$post({ url: 'https://example.invalid/noble.img', filename: 'noble.img', content: 'iso' });
+    assert.equal(await waitTask(s.token, dl), 'OK');
+    assert.ok(s.sim.state.storages.fileExists('local:iso/noble.img'));
+  } finally {
+    await s.close();
+  }
+});

@@ -35,6 +35,8 @@ export interface SchemaFile {
   release: PveRelease;
   source: { repository: string; commit: string; docsVersion: string; file: string };
   absent: string[];
+  /** `METHOD /path` of endpoints that accept parameters their schema does not list. */
+  additionalProperties: string[];
   formats: Record<string, Record<string, SchemaParam>>;
   /** `METHOD /path/{param}` → parameter name (`net[n]` for indexed keys) → schema. */
   endpoints: Record<string, Record<string, SchemaParam>>;

@@ -30,6 +30,8 @@ export class ParamTable {
   constructor(
     params: Record<string, SchemaParam>,
     compile: (p: SchemaParam) => ValueCheck,
+    /** The schema allows additional properties: unknown keys pass unchecked. */
+    readonly open = false,
   ) {
     for (const [name, schema] of Object.entries(params)) {
       const compiled: CompiledParam = { schema, optional: !!schema.optional || !!schema.alias, check: schema.alias ? () => {} : compile(schema) };
@@ -61,7 +63,7 @@ export class ParamTable {
       if (value === undefined) continue;
       const p = this.get(key);
       if (!p) {
-        errors[prefix + key] = UNKNOWN;
+        if (!this.open) errors[prefix + key] = UNKNOWN;
         continue;
       }
       const requires = p.schema.requires;
@@ -97,7 +99,8 @@ export class SchemaValidator {
       const defaultKey = Object.entries(body).find(([, p]) => p.default_key)?.[0];
       this.formats.set(id, { table: new ParamTable(body, (p) => this.compile(p)), defaultKey, aliases });
     }
-    for (const [key, params] of Object.entries(this.file.endpoints)) this.endpoints.set(key, new ParamTable(params, (p) => this.compile(p)));
+    const open = new Set(this.file.additionalProperties);
+    for (const [key, params] of Object.entries(this.file.endpoints)) this.endpoints.set(key, new ParamTable(params, (p) => this.compile(p), open.has(key)));
   }
 
   /** The parameter table of `METHOD /path/{template}`; undefined when the release lacks it. */

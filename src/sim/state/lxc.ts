@@ -381,6 +381,19 @@ export class LxcOps {
     });
   }
 
+  /** `POST status/reboot`: a `vzreboot` task (shutdown, then start); refused at once when the CT is not running. */
+  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (g.status !== 'running') throw fail(`CT ${g.vmid} not running`);
+    return this.task(op, node, 'vzreboot', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      await t.work(this.ctx.durations.vzshutdown);
+      await this.markStopped(g);
+      await this.runStart(op, g, t);
+      this.record('lxc.reboot', op, g, {}, t.upid);
+    });
+  }
+
   /** A stopped container has no processes left, detached ones included (as with lxc-stop). */
   private async markStopped(g: GuestRecord): Promise<void> {
     g.status = 'stopped';

@@ -403,6 +403,19 @@ export class QemuOps {
     });
   }
 
+  /** `POST status/reboot`: a `qmreboot` task (guest shutdown, then start); refused at once when the VM is not running. */
+  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (g.status !== 'running') throw fail(`VM ${g.vmid} not running`);
+    return this.task(op, node, 'qmreboot', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      await t.work(this.ctx.durations.qmshutdown);
+      await this.markStopped(g);
+      await this.runStart(op, g, t);
+      this.record('qemu.reboot', op, g, {}, t.upid);
+    });
+  }
+
   private async markStopped(g: GuestRecord): Promise<void> {
     g.status = 'stopped';
     delete g.startedAt;
@@ -541,7 +554,7 @@ export class QemuOps {
   // ----------------------------------------------------------------- agent
 
   /** `assert_agent_available`, in PVE's order. */
-  private agentReady(node: string, vmid: number | string): GuestRecord {
+  agentReady(node: string, vmid: number | string): GuestRecord {
     const g = this.guest(node, vmid);
     if (!agentEnabled(g)) throw fail('No QEMU guest agent configured');
     if (g.status !== 'running') throw fail(`VM ${g.vmid} is not running`);

@@ -1,5 +1,6 @@
 import { WithTotal } from '../wire';
 import { single } from '../../state/schema';
+import { clusterStatus, downloadUrl, network, storageConfigs, storageStatus } from '../../state/node-views';
 import type { Route } from '../router';
 
 /** Version, cluster views, nodes, storage and tasks. */
@@ -10,6 +11,15 @@ export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
     { method: 'GET', path: '/cluster/nextid', handler: ({ state, params }) => state.cluster.nextId(single(params, 'vmid')) },
     { method: 'GET', path: '/cluster/resources', handler: ({ state, params }) => state.cluster.resources(single(params, 'type')) },
     { method: 'GET', path: '/nodes', handler: ({ state }) => state.cluster.nodes() },
+    { method: 'GET', path: '/cluster/status', handler: ({ state }) => clusterStatus(state) },
+    { method: 'GET', path: '/storage', handler: ({ state, params }) => storageConfigs(state, single(params, 'type')) },
+    { method: 'GET', path: '/nodes/{node}/network', handler: ({ state, path, params }) => network(state, path.node!, single(params, 'type')) },
+    { method: 'GET', path: '/nodes/{node}/storage/{storage}/status', handler: ({ state, path }) => storageStatus(state, path.node!, path.storage!) },
+    {
+      method: 'POST',
+      path: '/nodes/{node}/storage/{storage}/download-url',
+      handler: ({ state, op, path, params }) => downloadUrl(state, op, path.node!, path.storage!, { url: single(params, 'url')!, filename: single(params, 'filename')!, content: single(params, 'content')! }).upid,
+    },
     {
       method: 'GET',
       path: '/nodes/{node}/status',
