@@ -16,6 +16,7 @@ import { qemuRoutes } from './routes/qemu';
 import { handleSimControl } from './sim-controls';
 import { sendData, sendError, type PveVersion } from './wire';
 import { validatorFor, type SchemaValidator } from '../pve-schema';
+import { dispatch } from './dispatch';
 
 /**
  * The HTTPS front of phoenix-sim: PVE's request handling order —
@@ -79,18 +80,7 @@ async function handle(opts: ApiServerOptions, auth: Authenticator, router: Route
     const params: Params = bodyParams(body, req.headers['content-type']);
     // Query parameters override body parameters of the same name.
     Object.assign(params, parseFormEncoded(url.search.slice(1)));
-    for (const [k, v] of Object.entries(matched.path)) {
-      const given = params[k];
-      if (given !== undefined && String(given) !== v) throw new PveError(400, 'Parameter verification failed.', { [k]: 'duplicate parameter (already defined in URI) with conflicting values!' });
-      delete params[k];
-    }
-    delete params._dc;
-    // RESTHandler validates path and body parameters together, before the handler runs.
-    if (schema.endpoint(method, matched.route.path)) {
-      const errors = schema.validate(method, matched.route.path, { ...params, ...matched.path });
-      if (errors) throw new PveError(400, 'Parameter verification failed.', errors);
-    } else throw notImplemented(method, relPath);
-    const result = await matched.route.handler({ state: opts.state, op: { user: who.user, via: 'api' }, params, path: matched.path });
+    const result = await dispatch(opts.state, schema, { user: who.user, via: 'api' }, method, relPath, matched, params);
     sendData(res, result);
   } catch (err) {
     const pveErr = err instanceof PveError ? err : fail(err instanceof Error ? err.message : String(err));

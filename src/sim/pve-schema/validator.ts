@@ -108,6 +108,18 @@ export class SchemaValidator {
     return this.endpoints.get(`${method} ${pathTemplate}`);
   }
 
+  /** The type of a parameter of the endpoint a concrete path (`/nodes/pve/lxc/100/config`) belongs to. */
+  paramType(method: string, concretePath: string, key: string): string | undefined {
+    const segs = concretePath.split('/').filter(Boolean);
+    for (const [k, table] of this.endpoints) {
+      const [m, template] = k.split(' ') as [string, string];
+      const t = template.split('/').filter(Boolean);
+      if (m !== method || t.length !== segs.length || !t.every((s, i) => s.startsWith('{') || s === segs[i])) continue;
+      return table.get(key)?.schema.type;
+    }
+    return undefined;
+  }
+
   endpointKeys(): string[] {
     return [...this.endpoints.keys()];
   }

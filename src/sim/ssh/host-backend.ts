@@ -7,6 +7,7 @@ import type { Storages } from '../state/storage';
 import type { ZfsPool } from '../state/zfs';
 import type { GuestType } from '../state/types';
 import type { GuestRuntime } from '../guest/guest-runtime';
+import type { SimState } from '../state';
 
 /**
  * What the SSH side needs from the simulator's state: the same operation objects the HTTPS
@@ -24,6 +25,8 @@ export interface SshHost {
   faults: Faults;
   ledger: Ledger;
   guestRuntime: GuestRuntime;
+  /** The whole simulated host (`pvesh` calls its API routes). */
+  state: SimState;
   /** Replaces a guest's config with the text written to its file under /etc/pve (pmxcfs write). */
   writeConfigFile(type: GuestType, vmid: number, text: string): void;
   /** Marks the state dirty after a change made outside the operation objects (raw `zfs`). */

@@ -30,6 +30,7 @@ export function sshEndpoint(): SshPlugin {
       guestRuntime: isSandboxGuestSide(guest) ? guest.runtime : ownRuntime!,
       writeConfigFile: (type, vmid, text) => state.writeConfFile(vmid, type, text, CLI_USER, node),
       changed: () => state.changed(),
+      state,
     };
     const server = await startSshServer({ host: backend, keys, rootPassword: loadOrCreateCredentials(stateDir).rootPassword, port, bindAddress: host });
     return {

@@ -1,11 +1,13 @@
 import { WithTotal } from '../wire';
+import { RELEASE_INFO } from '../release';
 import { single } from '../../state/schema';
 import { clusterStatus, downloadUrl, network, storageConfigs, storageStatus } from '../../state/node-views';
 import type { Route } from '../router';
 
 /** Version, cluster views, nodes, storage and tasks. */
 export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
-  const release = pveVersion === '9.0' ? { version: '9.0.3', release: '9.0', repoid: '025864202ebb6109' } : { version: '8.2.4', release: '8.2', repoid: 'faa83925c9641325' };
+  const { version, release: rel, repoid, kernel } = RELEASE_INFO[pveVersion];
+  const release = { version, release: rel, repoid };
   return [
     { method: 'GET', path: '/version', handler: () => ({ ...release, console: 'xtermjs' }) },
     { method: 'GET', path: '/cluster/nextid', handler: ({ state, params }) => state.cluster.nextId(single(params, 'vmid')) },
@@ -26,7 +28,7 @@ export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
       handler: ({ state, path }) => {
         state.cluster.requireNode(path.node!);
         const n = state.cluster.nodes().find((x) => x.node === path.node)!;
-        return { uptime: n.uptime, cpu: n.cpu, cpuinfo: { cpus: n.maxcpu, sockets: 2, model: 'phoenix-sim vCPU' }, memory: { total: n.maxmem, used: n.mem, free: Number(n.maxmem) - Number(n.mem) }, pveversion: `pve-manager/${release.version}/${release.repoid}`, kversion: 'Linux 6.8.12-1-pve' };
+        return { uptime: n.uptime, cpu: n.cpu, cpuinfo: { cpus: n.maxcpu, sockets: 2, model: 'phoenix-sim vCPU' }, memory: { total: n.maxmem, used: n.mem, free: Number(n.maxmem) - Number(n.mem) }, pveversion: `pve-manager/${release.version}/${release.repoid}`, kversion: `Linux ${kernel}` };
       },
     },
     {

@@ -21,6 +21,7 @@ export async function qm(ctx: CommandContext): Promise<number> {
       host.qemu.agentPing(node, vmid);
       return 0;
     }
+    if (sub === 'list') return qmList(ctx);
     const usage = `qm ${sub ?? '<command>'} <vmid> [OPTIONS]`;
     const { positional, params } = parseCliOptions(rest, usage, ['force', 'full', 'skiplock', 'purge']);
     const vmid = requireVmid(positional[0], usage);
@@ -95,4 +96,18 @@ async function guestExec(ctx: CommandContext, args: string[]): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, EXEC_POLL_MS));
   }
+}
+
+/** `qm list`: PVE's fixed-width table of the node's VMs. */
+function qmList(ctx: CommandContext): number {
+  const { host, stdout } = ctx;
+  const row = (cols: Array<string | number>, disk: string): string =>
+    `${String(cols[0]).padStart(10)} ${String(cols[1]).padEnd(20)} ${String(cols[2]).padEnd(10)} ${String(cols[3]).padEnd(10)} ${disk.padStart(12)} ${String(cols[4]).padEnd(10)}\n`;
+  const vms = host.guests.all().filter((g) => g.type === 'qemu' && g.node === host.node).sort((a, b) => a.vmid - b.vmid);
+  if (vms.length) stdout.write(row(['VMID', 'NAME', 'STATUS', 'MEM(MB)', 'PID'], 'BOOTDISK(GB)'));
+  for (const g of vms) {
+    const st = host.qemu.status(host.node, g.vmid);
+    stdout.write(row([g.vmid, String(st.name).slice(0, 20), String(st.status), Math.round(Number(st.maxmem) / 1024 ** 2), Number(st.pid ?? 0)], (Number(st.maxdisk) / 1024 ** 3).toFixed(2)));
+  }
+  return 0;
 }
