@@ -1,4 +1,5 @@
 import { callLocalApi } from '../../api/dispatch';
+import { WithTotal } from '../../api/wire';
 import { parseBoolean } from '../../pve-schema';
 import type { Params } from '../../state/types';
 import { die, PVE_DIE, type CommandContext } from '../command-io';
@@ -35,7 +36,8 @@ export async function pvesh(ctx: CommandContext): Promise<number> {
         if (code !== 0) return code;
       }
     }
-    ctx.stdout.write(render(result, format));
+    // `total` travels next to `data` over HTTP only; pvesh prints the data.
+    ctx.stdout.write(render(result instanceof WithTotal ? result.data : result, format));
     return 0;
   });
 }
