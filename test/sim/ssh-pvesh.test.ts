@@ -38,6 +38,11 @@ describe('pvesh, pveversion and qm list over SSH', { timeout: 60_000 }, () => {
     assert.equal(set.code, 0, set.stderr);
     const cfg = JSON.parse((await exec(ssh, 'pvesh get /nodes/pve/qemu/600/config --output-format json')).stdout);
     assert.deepEqual([cfg.cores, cfg.onboot], [2, 1]);
+    const bad = await exec(ssh, 'qm set 600 -cores 0 -bogus 1');
+    assert.equal(bad.code, 255);
+    assert.match(bad.stderr, /^400 Parameter verification failed\.\n/);
+    assert.match(bad.stderr, /\ncores: value must have a minimum value of 1\n/);
+    assert.match(bad.stderr, /\nbogus: property is not defined in schema/);
     const list = await exec(ssh, 'qm list');
     assert.equal(list.stdout, '      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       600 web                  stopped    1024               2.00 0         \n');
     const del = await exec(ssh, 'pvesh delete /nodes/pve/qemu/600 --output-format json');

@@ -108,16 +108,23 @@ export class SchemaValidator {
     return this.endpoints.get(`${method} ${pathTemplate}`);
   }
 
-  /** The type of a parameter of the endpoint a concrete path (`/nodes/pve/lxc/100/config`) belongs to. */
-  paramType(method: string, concretePath: string, key: string): string | undefined {
+  /** The endpoint a concrete path (`/nodes/pve/lxc/100/config`) belongs to, with its path parameters. */
+  resolve(method: string, concretePath: string): { template: string; table: ParamTable; path: Record<string, string> } | undefined {
     const segs = concretePath.split('/').filter(Boolean);
     for (const [k, table] of this.endpoints) {
       const [m, template] = k.split(' ') as [string, string];
       const t = template.split('/').filter(Boolean);
       if (m !== method || t.length !== segs.length || !t.every((s, i) => s.startsWith('{') || s === segs[i])) continue;
-      return table.get(key)?.schema.type;
+      const path: Record<string, string> = {};
+      t.forEach((s, i) => s.startsWith('{') && (path[s.slice(1, -1)] = segs[i]!));
+      return { template, table, path };
     }
     return undefined;
+  }
+
+  /** The type of a parameter of the endpoint a concrete path belongs to. */
+  paramType(method: string, concretePath: string, key: string): string | undefined {
+    return this.resolve(method, concretePath)?.table.get(key)?.schema.type;
   }
 
   endpointKeys(): string[] {

@@ -66,6 +66,8 @@ export class LxcOps {
     if (!extra.ostemplate) errors.ostemplate = SCHEMA_MISSING;
     if (Object.keys(errors).length) throw paramError(errors);
     const vmid = Number(single(params, 'vmid'));
+    // pve-container checks the VMID is free before the template and the storages.
+    this.ctx.guests.checkUnused(vmid);
     // pve-container 6.0 (PVE 9.0) made unprivileged the default; 5.x (PVE 8.2) created privileged containers.
     const unprivileged = (config.unprivileged ?? (this.ctx.release === '9.0' ? '1' : '0')) === '1';
     if (unprivileged) config.unprivileged = '1';
@@ -82,7 +84,6 @@ export class LxcOps {
       if (mp.type === 'volume' && mp.storage) this.ctx.storages.requireContent(mp.storage, node, 'rootdir', key === 'rootfs' && !params.rootfs ? 'storage' : key);
     }
     if (!this.ctx.storages.fileExists(ostemplate)) throw fail(`can't find file '${ostemplate}'`);
-    this.ctx.guests.checkUnused(vmid);
     for (const key of Object.keys(config).filter((k) => /^net\d+$/.test(k))) config[key] = normalizeLxcNet(key, config[key]!);
 
     const g: GuestRecord = { vmid, type: 'lxc', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };

@@ -117,10 +117,11 @@ export class QemuOps {
     const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['vmid'], 'create');
     if (vmidErr) throw paramError({ vmid: vmidErr });
     const vmid = Number(single(params, 'vmid'));
+    // qemu-server checks the VMID is free before cloud-init values, storages and import sources.
+    this.ctx.guests.checkUnused(vmid);
     this.checkRootOnly(op, raw);
     const config = this.normalize(raw);
     this.checkImportSources(config);
-    this.ctx.guests.checkUnused(vmid);
     const g: GuestRecord = { vmid, type: 'qemu', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
     g.config.smbios1 ??= `uuid=${randomUUID()}`;
     g.config.vmgenid ??= randomUUID();

@@ -1,9 +1,8 @@
 import { callLocalApi } from '../../api/dispatch';
 import { WithTotal } from '../../api/wire';
-import { parseBoolean } from '../../pve-schema';
 import type { Params } from '../../state/types';
 import { die, PVE_DIE, type CommandContext } from '../command-io';
-import { parseCliOptions } from '../cli-params';
+import { cliBooleans, parseCliOptions } from '../cli-params';
 import { asCli, followTask } from '../task-output';
 import { CLI_USER } from './pct';
 
@@ -27,7 +26,7 @@ export async function pvesh(ctx: CommandContext): Promise<number> {
     if (!['json', 'json-pretty', 'text'].includes(format)) die(`400 Parameter verification failed.\noutput-format: value '${format}' does not have a value in the enumeration 'text, json, json-pretty' (phoenix-sim: yaml is not simulated)\n`);
     delete params['noproxy'];
     const path = positional[0]!;
-    const result = await callLocalApi(ctx.host.state, CLI_USER, method, path, cliBooleans(ctx, method, path, params));
+    const result = await callLocalApi(ctx.host.state, CLI_USER, method, path, cliBooleans(ctx.host.state.schema, method, path, params));
     if (typeof result === 'string' && UPID.test(result)) {
       const task = ctx.host.state.tasks.get(result);
       if (task) {
@@ -46,17 +45,6 @@ function takeSingle(params: Params, key: string): string | undefined {
   const v = params[key];
   delete params[key];
   return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-/** The CLI accepts yes/no/true/false/on/off for boolean options (PVE's get_options). */
-function cliBooleans(ctx: CommandContext, method: string, path: string, params: Params): Params {
-  const out: Params = { ...params };
-  for (const [k, v] of Object.entries(out)) {
-    if (typeof v !== 'string') continue;
-    const b = parseBoolean(v);
-    if (b !== undefined && ctx.host.state.schema.paramType(method, path, k) === 'boolean') out[k] = b;
-  }
-  return out;
 }
 
 function render(result: unknown, format: string): string {
