@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:https';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PveError, fail, notImplemented } from '../state/errors';
 import { FlockTable } from '../state/flocks';
@@ -17,6 +19,7 @@ import { handleSimControl } from './sim-controls';
 import { sendData, sendError, type PveVersion } from './wire';
 import { validatorFor, type SchemaValidator } from '../pve-schema';
 import { dispatch } from './dispatch';
+import { multipartParams } from './multipart';
 
 /**
  * The HTTPS front of phoenix-sim: PVE's request handling order —
@@ -64,6 +67,8 @@ async function handle(opts: ApiServerOptions, auth: Authenticator, router: Route
   if (url.pathname.startsWith('/sim/') || url.pathname === '/sim') return handleSimControl(opts.state, () => router.list(), req, res, url);
 
   const relPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
+  /** An upload's temporary file, removed when the request fails (as pve-http-server does). */
+  let uploaded: string | undefined;
   try {
     const body = await readBody(req);
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw notImplemented(method, url.pathname);
@@ -77,12 +82,21 @@ async function handle(opts: ApiServerOptions, auth: Authenticator, router: Route
     const fault = opts.state.faults.match('api', `${method} ${relPath}`);
     if (fault && (await applyFault(fault, relPath, opts, res, req))) return;
 
-    const params: Params = bodyParams(body, req.headers['content-type']);
+    const contentType = req.headers['content-type'] ?? '';
+    const params: Params = /^multipart\/form-data/i.test(contentType)
+      ? multipartParams(body, contentType, (hostPath, data) => {
+          const real = opts.state.hostPath(hostPath);
+          mkdirSync(dirname(real), { recursive: true });
+          writeFileSync(real, data);
+          uploaded = real;
+        })
+      : bodyParams(body, contentType);
     // Query parameters override body parameters of the same name.
     Object.assign(params, parseFormEncoded(url.search.slice(1)));
     const result = await dispatch(opts.state, schema, { user: who.user, via: 'api' }, method, relPath, matched, params);
     sendData(res, result);
   } catch (err) {
+    if (uploaded) rmSync(uploaded, { force: true });
     const pveErr = err instanceof PveError ? err : fail(err instanceof Error ? err.message : String(err));
     if (pveErr.status === 401) {
       // PVE answers failed authentication only after 3 s (scaled here by timeScale).

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { fail } from './errors';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TaskError, fail, paramError } from './errors';
 import type { SimState } from './index';
 import type { TaskHandle } from './tasks';
 import type { OpContext } from './types';
@@ -68,6 +70,45 @@ export function downloadUrl(state: SimState, op: OpContext, node: string, storag
       state.storages.addFile(storage, `${params.content}/${params.filename}`, `phoenix-sim placeholder for ${params.url}\n`);
       t.log('download of file finished');
       state.ledger.record('storage.download', { node, storage, volid, url: params.url, via: op.via, upid: t.upid });
+    },
+  });
+}
+
+/** `POST storage/{storage}/upload`: the file pve-http-server stored in /var/tmp becomes `<content>/<filename>` in an `imgcopy` task. */
+export function upload(state: SimState, op: OpContext, node: string, storage: string, p: { content: string; filename: string; tmpfilename?: string; checksum?: string; algorithm?: string }): TaskHandle {
+  state.cluster.requireNode(node);
+  const spec = state.storages.onNode(storage, node);
+  if (!spec) throw fail(`storage '${storage}' does not exist`);
+  if (!state.storages.hasContent(spec, p.content)) throw fail(`storage '${storage}' does not support '${p.content}' content`);
+  const ext = p.content === 'iso' ? /[^/]+\.(?:iso|img)$/i : /[^/]+\.tar\.(gz|xz|zst|bz2)$/i;
+  if (!ext.test(p.filename)) throw paramError({ filename: 'wrong file extension' });
+  if (!p.tmpfilename) throw fail('missing temporary file');
+  const tmp = state.hostPath(p.tmpfilename);
+  const volid = `${storage}:${p.content}/${p.filename}`;
+  const target = state.storages.filePath(volid);
+  if (!target) throw fail(`unable to parse volume ID '${volid}'`);
+  return state.tasks.start({
+    node,
+    type: 'imgcopy',
+    id: '',
+    user: op.user,
+    run: async (t) => {
+      try {
+        if (p.checksum && p.algorithm) {
+          const got = createHash(p.algorithm).update(readFileSync(tmp)).digest('hex');
+          if (got !== p.checksum.toLowerCase()) throw new TaskError(`checksum mismatch: got '${got}' != expect '${p.checksum}'`);
+          t.log(`calculating checksum of uploaded file...OK, checksum verified`);
+        }
+        t.log(`starting file import from: ${p.tmpfilename}`);
+        t.log(`target file: ${target.path}`);
+        const real = state.hostPath(target.path);
+        mkdirSync(dirname(real), { recursive: true });
+        copyFileSync(tmp, real);
+        t.log(`file size is: ${readFileSync(real).length}`);
+        state.ledger.record('storage.upload', { node, storage, volid, via: op.via, upid: t.upid });
+      } finally {
+        rmSync(tmp, { force: true });
+      }
     },
   });
 }

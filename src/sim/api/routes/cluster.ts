@@ -1,7 +1,7 @@
 import { WithTotal } from '../wire';
 import { RELEASE_INFO } from '../release';
 import { single } from '../../state/schema';
-import { clusterStatus, downloadUrl, network, storageConfigs, storageStatus } from '../../state/node-views';
+import { clusterStatus, downloadUrl, network, storageConfigs, storageStatus, upload } from '../../state/node-views';
 import type { Route } from '../router';
 
 /** Version, cluster views, nodes, storage and tasks. */
@@ -17,6 +17,18 @@ export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
     { method: 'GET', path: '/storage', handler: ({ state, params }) => storageConfigs(state, single(params, 'type')) },
     { method: 'GET', path: '/nodes/{node}/network', handler: ({ state, path, params }) => network(state, path.node!, single(params, 'type')) },
     { method: 'GET', path: '/nodes/{node}/storage/{storage}/status', handler: ({ state, path }) => storageStatus(state, path.node!, path.storage!) },
+    {
+      method: 'POST',
+      path: '/nodes/{node}/storage/{storage}/upload',
+      handler: ({ state, op, path, params }) =>
+        upload(state, op, path.node!, path.storage!, {
+          content: single(params, 'content')!,
+          filename: single(params, 'filename')!,
+          tmpfilename: single(params, 'tmpfilename'),
+          checksum: single(params, 'checksum'),
+          algorithm: single(params, 'checksum-algorithm'),
+        }).upid,
+    },
     {
       method: 'POST',
       path: '/nodes/{node}/storage/{storage}/download-url',
