@@ -29,7 +29,7 @@ type Release = keyof typeof RELEASES;
  * the bus limits printed in the drive descriptions ("n is 0 to 30"), MAX_UNUSED_DISKS 256,
  * MAX_HOSTPCI_DEVICES 16, MAX_USB_DEVICES 14, MAX_SERIAL_PORTS 4, MAX_PARALLEL_PORTS 3,
  * MAX_NUMA 8, MAX_VIRTIOFS 10; pve-container MAX_LXC_NETWORKS 32, MAX_MOUNT_POINTS 256,
- * MAX_UNUSED_DISKS 256, MAX_DEVICES 256.
+ * MAX_UNUSED_DISKS 256, MAX_DEVICES 256 (checked in qemu-server 8.2.x/9.0.x and pve-container 5.1.x).
  */
 const INDEX_RANGES: Record<'qemu' | 'lxc', Record<string, number>> = {
   qemu: { net: 31, ipconfig: 31, ide: 3, sata: 5, scsi: 30, virtio: 15, unused: 255, hostpci: 15, usb: 13, serial: 3, parallel: 2, numa: 7, virtiofs: 9 },
