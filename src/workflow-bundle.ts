@@ -23,35 +23,41 @@ export class WorkflowBundleError extends Error {
   override name = 'WorkflowBundleError';
 }
 
+/** Where the bundle is, and the compiled workflows it must not be older than. */
+export interface BundlePaths {
+  bundle: string;
+  compiledWorkflows: string;
+}
+
+const BUILT: BundlePaths = { bundle: PREBUILT_BUNDLE_PATH, compiledWorkflows: join(DIST_DIR, 'workflows') };
+
 export function chooseWorkflowCode(
   env: Readonly<Record<string, string | undefined>>,
-  bundlePath: string = PREBUILT_BUNDLE_PATH,
+  paths: BundlePaths = BUILT,
 ): WorkflowCodeChoice {
   const raw = env.PHOENIX_WORKFLOW_BUNDLE?.trim() ?? '';
   if (raw !== '' && raw !== 'prebuilt' && raw !== 'source') {
     throw new WorkflowBundleError(`PHOENIX_WORKFLOW_BUNDLE must be "prebuilt" or "source", got ${JSON.stringify(raw)}`);
   }
   if (raw === 'source') return { kind: 'source', reason: 'PHOENIX_WORKFLOW_BUNDLE=source' };
-  const problem = bundleProblem(bundlePath);
-  if (!problem) return { kind: 'prebuilt', codePath: bundlePath };
+  const problem = bundleProblem(paths);
+  if (!problem) return { kind: 'prebuilt', codePath: paths.bundle };
   if (raw === 'prebuilt' || env.NODE_ENV === 'production') {
-    throw new WorkflowBundleError(`the prebuilt workflow bundle ${bundlePath} ${problem}: run \`npm run build\``);
+    throw new WorkflowBundleError(`the prebuilt workflow bundle ${paths.bundle} ${problem}: run \`npm run build\``);
   }
   return { kind: 'source', reason: `the prebuilt bundle ${problem}` };
 }
 
 /** Why the bundle cannot be used, or undefined when it can. */
-function bundleProblem(bundlePath: string): string | undefined {
+function bundleProblem(paths: BundlePaths): string | undefined {
   let bundleTime: number;
   try {
-    bundleTime = statSync(bundlePath).mtimeMs;
+    bundleTime = statSync(paths.bundle).mtimeMs;
   } catch {
     return 'is missing';
   }
-  const compiled = join(DIST_DIR, 'workflows');
-  if (bundlePath === PREBUILT_BUNDLE_PATH && newestMtime(compiled) > bundleTime) {
-    return 'is older than the compiled workflows in dist/';
-  }
+  // A bare `tsc` rewrites every compiled file without rebundling: the bundle is then stale.
+  if (newestMtime(paths.compiledWorkflows) > bundleTime) return `is older than the compiled workflows in ${paths.compiledWorkflows}`;
   return undefined;
 }
 

@@ -53,6 +53,7 @@ export interface ComposeService {
   command?: string[];
   ports?: string[];
   volumes?: string[];
+  healthcheck?: { test?: string[] };
 }
 
 export function readCompose(file = COMPOSE_FILE): { services: Record<string, ComposeService> } {

@@ -1,0 +1,161 @@
+/**
+ * Acceptance (issue 13): `phoenix-client up --all` on the shipped fleet, on the production
+ * topology (scripts/lib/prod-stack.ts: PostgreSQL, the Temporal server binary, the Web UI server,
+ * phoenix-workers from the prebuilt bundle), while every part is taken down once mid-run:
+ *
+ *   900 created      worker A is killed (SIGKILL); worker C starts
+ *   901 cloned       the Temporal server is stopped (SIGTERM) and started again
+ *   920 cloned       PostgreSQL is stopped (fast shutdown) and started again
+ *   950 cloned       worker B is stopped gracefully (SIGTERM: its activities finish or are
+ *                    handed over); worker D starts
+ *
+ * Every guest completes, the simulator's ledger shows each side effect once, and the Web UI
+ * server lists the runs filtered by PhoenixId. The same `up --all` on the dev server, undisturbed,
+ * gives the reference wall time; the figures are printed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fetch } from 'undici';
+import { startProdStack, type ProdStack } from '../../scripts/lib/prod-stack';
+import { startStack, type CliResult, type LedgerEntry, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
+import { countBy, jobs, ledgerText, SIDE_EFFECTS, target, TIME_SCALE, waitFor } from '../e2e/helpers';
+
+/** Long steps of a dead worker are retried after 8 s instead of the presets' 30 s (as in lxc-crash). */
+const WORKER_ENV = { PHOENIX_HEARTBEAT_TIMEOUT: '8s', PHOENIX_SHUTDOWN_GRACE: '4s', PHOENIX_SHUTDOWN_FORCE: '8s' };
+const GUESTS = { CT: [900, 901, 902, 920, 950, 952, 955], VM: [8000, 8001] };
+const FLEET_BUILT_ONCE = {
+  'lxc.create 900': 1, 'lxc.clone 901': 1, 'lxc.clone 902': 1, 'lxc.clone 920': 1, 'lxc.clone 950': 1, 'lxc.clone 952': 1,
+  'lxc.clone 955': 1, 'qemu.create 8000': 1, 'qemu.template 8000': 1, 'qemu.clone 8001': 1,
+};
+const RUN_TIMEOUT_MS = 8 * 60_000;
+
+/**
+ * Side effects recorded more than once for the same thing: a create/clone of one guest, a
+ * snapshot of one name, a job of one id, an installer in one guest.
+ */
+function duplicateSideEffects(entries: LedgerEntry[]): string[] {
+  const seen = new Map<string, number>();
+  for (const e of entries) {
+    if (!SIDE_EFFECTS.includes(e.kind) && !/^qemu\.(create|clone|template)$/.test(e.kind)) continue;
+    const d = e.details ?? {};
+    const key = [e.kind, target(e), d.snapname ?? d.name ?? '', d.jobId ?? '', d.installer ?? ''].join(' ');
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
+}
+
+function assertFleetSucceeded(run: CliResult, why: () => string): void {
+  assert.equal(run.code, 0, `up --all failed:\n${run.stdout}\n${run.stderr}${why()}`);
+  for (const id of GUESTS.CT) assert.match(run.stdout, new RegExp(`succeeded CT ${id}`), why());
+  for (const id of GUESTS.VM) assert.match(run.stdout, new RegExp(`succeeded VM ${id}`), why());
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+describe('up --all on the production topology, every part restarted mid-run', () => {
+  let devWallMs = 0;
+
+  it('reference: the same up --all on the dev server, undisturbed', { timeout: RUN_TIMEOUT_MS }, async () => {
+    const stack: Stack = await startStack({ timeScale: TIME_SCALE, workerEnv: WORKER_ENV });
+    try {
+      await stack.startWorker();
+      await stack.startWorker();
+      const started = performance.now();
+      const run = await stack.cli(['up', '--all']);
+      devWallMs = performance.now() - started;
+      const ledger = await stack.ledger();
+      assertFleetSucceeded(run, () => `\nledger:\n${ledgerText(ledger)}`);
+      assert.deepEqual(duplicateSideEffects(ledger), []);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  describe('production topology', () => {
+    let stack: ProdStack;
+    const workers: Record<string, WorkerProcess> = {};
+
+    before(async () => {
+      stack = await startProdStack({ timeScale: TIME_SCALE, workerEnv: WORKER_ENV });
+      workers.A = await stack.startWorker();
+      workers.B = await stack.startWorker();
+    }, { timeout: 180_000 });
+
+    after(async () => {
+      await stack?.stop();
+    }, { timeout: 120_000 });
+
+    it('every guest completes through a worker crash, a graceful stop, and Temporal and PostgreSQL restarts', { timeout: RUN_TIMEOUT_MS }, async () => {
+      const started = performance.now();
+      let finished: CliResult | undefined;
+      const running = stack.cli(['up', '--all']).then((r) => (finished = r));
+      const events: string[] = [];
+      const reached = async (what: string, kind: string, vmid: number) => {
+        await waitFor(what, async () => (finished ? true : (await stack.ledger()).some((e) => e.kind === kind && target(e) === vmid) || undefined), 240_000);
+        assert.equal(finished, undefined, `up --all ended before ${what}:\n${finished?.stdout}\n${finished?.stderr}`);
+        events.push(`${seconds(performance.now() - started)} ${what}`);
+      };
+
+      await reached('900 created', 'lxc.create', 900);
+      await workers.A!.kill9();
+      workers.C = await stack.startWorker();
+
+      await reached('901 cloned', 'lxc.clone', 901);
+      await stack.server.restart();
+
+      await reached('920 cloned', 'lxc.clone', 920);
+      await stack.postgres.restart();
+
+      await reached('950 cloned', 'lxc.clone', 950);
+      const graceful = workers.B!;
+      await graceful.stop();
+      workers.D = await stack.startWorker();
+      // The SDK's shutdown ran to its end (not the harness's SIGKILL after 10 s).
+      assert.match(graceful.output(), /phoenix-worker: stopped/, `worker B did not stop cleanly:\n${graceful.output().slice(-3000)}`);
+
+      const run = await running;
+      const wallMs = performance.now() - started;
+      const ledger = await stack.ledger();
+      const why = () =>
+        `\nevents: ${events.join('; ')}\nledger:\n${ledgerText(ledger)}\nserver:\n${stack.server.outputTail().slice(-3000)}` +
+        `\nworker D:\n${workers.D!.output().slice(-3000)}`;
+      assertFleetSucceeded(run, why);
+      assert.deepEqual(countBy(ledger, Object.keys(FLEET_BUILT_ONCE).map((k) => k.split(' ')[0]!)), FLEET_BUILT_ONCE, why());
+      const duplicates = duplicateSideEffects(ledger);
+      assert.deepEqual(duplicates, [], why());
+      for (const [id, job] of jobs(ledger)) {
+        assert.equal(job.starts, 1, `job ${id} started ${job.starts} times${why()}`);
+        assert.deepEqual(job.exits, [0], `job ${id} exits${why()}`);
+      }
+
+      console.log(
+        [
+          'production topology figures:',
+          `  workers killed: 1 (SIGKILL), stopped gracefully: 1 (SIGTERM), started: 4`,
+          `  restarts: Temporal server ${stack.server.restarts}, PostgreSQL ${stack.postgres.restarts}`,
+          `  duplicate side effects: ${duplicates.length}`,
+          `  wall time of up --all: ${seconds(wallMs)} here, ${seconds(devWallMs)} on the dev server (undisturbed, same workers' settings)`,
+          `  restart points: ${events.join('; ')}`,
+        ].join('\n'),
+      );
+      assert.equal(stack.server.restarts, 1);
+      assert.equal(stack.postgres.restarts, 1);
+    });
+
+    it('the Web UI server lists the runs filtered by PhoenixId', { timeout: 60_000 }, async () => {
+      assert.ok(stack.ui, 'the stack runs the Web UI server');
+      const list = async (query: string) => {
+        const url = `${stack.ui!.url}/api/v1/namespaces/${encodeURIComponent(stack.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
+        const res = await fetch(url);
+        assert.equal(res.status, 200, `${url}: ${await res.text()}`);
+        const body = (await res.json()) as { executions?: Array<{ execution: { workflowId: string } }> };
+        return [...new Set((body.executions ?? []).map((e) => e.execution.workflowId))].sort();
+      };
+      // Visibility is eventually consistent: the closed runs appear within moments.
+      assert.deepEqual(await waitFor('950 in the filtered list', async () => ((await list('PhoenixId="950"')).length ? list('PhoenixId="950"') : undefined), 30_000), ['phoenix-lxc-950']);
+      assert.deepEqual(await list('PhoenixId="8001"'), ['phoenix-vm-8001']);
+      const all = await list('PhoenixId IS NOT NULL');
+      for (const id of GUESTS.CT) assert.ok(all.includes(`phoenix-lxc-${id}`), `phoenix-lxc-${id} missing from ${all.join(', ')}`);
+    });
+  });
+});
