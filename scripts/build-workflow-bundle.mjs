@@ -1,4 +1,4 @@
-// Writes dist/workflow-bundle.js, the workflow code the production phoenix-worker loads
+// Writes dist/workflows.bundle.js, the workflow code the production phoenix-worker loads
 // (`workflowBundle: { codePath }`), from the compiled workflows in dist/. Runs as the
 // second half of `npm run build`, after tsc. See src/workflow-bundle.ts.
 import { renameSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const { bundleWorkflowCode } = require('@temporalio/worker');
 // The same entry point src/worker-factory.ts bundles from when it bundles at start.
 const workflowsPath = require.resolve('../dist/workflows');
-const { PREBUILT_BUNDLE_PATH } = require('../dist/workflow-bundle.js');
+const { PREBUILT_BUNDLE_PATH } = require('../dist/workflow-bundle.js'); // the module, not the bundle
 
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
 const started = performance.now();

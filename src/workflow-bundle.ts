@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 
 /** dist/ holds the compiled code and the bundle; this file is in src/ (tsx) or dist/ (built). */
 const DIST_DIR = resolve(__dirname, '..', 'dist');
-export const PREBUILT_BUNDLE_PATH = join(DIST_DIR, 'workflow-bundle.js');
+// Not dist/workflow-bundle.js: that is this module, compiled.
+export const PREBUILT_BUNDLE_PATH = join(DIST_DIR, 'workflows.bundle.js');
 
 export type WorkflowCodeChoice = { kind: 'prebuilt'; codePath: string } | { kind: 'source'; reason: string };
 

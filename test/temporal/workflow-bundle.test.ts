@@ -15,7 +15,7 @@ describe('chooseWorkflowCode', () => {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'phoenix-bundle-'));
-    paths = { bundle: join(dir, 'workflow-bundle.js'), compiledWorkflows: join(dir, 'workflows') };
+    paths = { bundle: join(dir, 'workflows.bundle.js'), compiledWorkflows: join(dir, 'workflows') };
     mkdirSync(join(paths.compiledWorkflows, 'lxc'), { recursive: true });
     writeFileSync(join(paths.compiledWorkflows, 'lxc', 'provision.js'), '');
     setTimes(join(paths.compiledWorkflows, 'lxc', 'provision.js'), 1_000);
