@@ -19,7 +19,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fetch } from 'undici';
 import type { DevServer, DevServerExit } from '../../src/temporal/dev-server';
 import { waitUntilServing } from '../../src/temporal/dev-server-readiness';
-import { findFreePort } from '../../src/temporal/free-port';
+import { findFreePort, isPortInUse } from '../../src/temporal/free-port';
 import { OutputTail } from '../../src/temporal/output-tail';
 import { findTemporalBinary } from '../../src/temporal/temporal-binary';
 import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
@@ -99,7 +99,7 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
       DB_PORT: String(postgres.port),
       SQL_PASSWORD: password,
       SCHEMA_DIR: installed.schemaDir,
-    });
+    }, stateDir);
 
     const server = await startTemporalServer(installed, settings, postgres.port, password, stateDir);
     services.push(server);
@@ -107,7 +107,7 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
       ...settings,
       PATH: `${dirname(findTemporalBinary())}${delimiter}${process.env.PATH ?? ''}`,
       TEMPORAL_ADDRESS: server.address,
-    });
+    }, stateDir);
     const namespace = settings.TEMPORAL_NAMESPACE;
     // The setup script returns once the attributes are created; wait until the frontend lists them.
     await waitUntilServing({
@@ -176,13 +176,14 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
 }
 
 /** Runs one of the compose file's container scripts here, with this stack's addresses. */
-async function runScript(service: string, env: Record<string, string>): Promise<void> {
+async function runScript(service: string, env: Record<string, string>, logDir: string): Promise<void> {
   const script = composeScript(service);
   const child = spawn('/bin/sh', ['-ec', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...baseEnv(), ...env } });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  writeFileSync(join(logDir, `${service}.log`), output);
   if (code !== 0) throw new Error(`the compose file's ${service} script failed (exit ${code}):\n${output}`);
 }
 
@@ -414,6 +415,19 @@ export function serverConfig(
   };
 }
 
+/**
+ * The server records each service's membership port in PostgreSQL as a smallint
+ * (cluster_membership.rpc_port), so ports above 32767 (the kernel's ephemeral range) fail
+ * with "out of range for type smallint". A free port below it, then.
+ */
+async function freeMembershipPort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!(await isPortInUse(port))) return port;
+  }
+  throw new Error('no free loopback port between 20000 and 32000 for the Temporal membership');
+}
+
 async function startTemporalServer(
   installed: InstalledServer,
   settings: DeploySettings,
@@ -427,7 +441,9 @@ async function startTemporalServer(
   const ports = {
     frontend: await free(),
     frontendHttp: await free(),
-    membership: [await free(), await free(), await free(), await free()] as [number, number, number, number],
+    membership: [await freeMembershipPort(), await freeMembershipPort(), await freeMembershipPort(), await freeMembershipPort()] as [
+      number, number, number, number,
+    ],
     history: await free(),
     matching: await free(),
     worker: await free(),
