@@ -9,16 +9,21 @@
  *   950 cloned       worker B is stopped gracefully (SIGTERM: its activities finish or are
  *                    handed over); worker D starts
  *
- * Every guest completes, the simulator's ledger shows each side effect once, and the Web UI
- * server lists the runs filtered by PhoenixId. The same `up --all` on the dev server, undisturbed,
+ * Every guest completes, the simulator's ledger shows each side effect as often as the
+ * undisturbed run does, and the Web UI server (the temporalio/ui image's server) lists the runs
+ * filtered by PhoenixId, through its API and in headless Chromium. The same `up --all` on the dev server, undisturbed,
  * gives the reference wall time; the figures are printed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { fetch } from 'undici';
 import { startProdStack, type ProdStack } from '../../scripts/lib/prod-stack';
 import { startStack, type CliResult, type LedgerEntry, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
-import { countBy, jobs, ledgerText, SIDE_EFFECTS, target, TIME_SCALE, waitFor } from '../e2e/helpers';
+import { CHROMIUM, CHROMIUM_ARGS, countBy, jobs, ledgerText, listedWorkflowIds, SIDE_EFFECTS, target, TIME_SCALE, waitFor } from '../e2e/helpers';
 
 /** Long steps of a dead worker are retried after 8 s instead of the presets' 30 s (as in lxc-crash). */
 const WORKER_ENV = { PHOENIX_HEARTBEAT_TIMEOUT: '8s', PHOENIX_SHUTDOWN_GRACE: '4s', PHOENIX_SHUTDOWN_FORCE: '8s' };
@@ -186,6 +191,22 @@ describe('up --all on the production topology, every part restarted mid-run', ()
       assert.deepEqual(await list('PhoenixId="8001"'), ['phoenix-vm-8001']);
       const all = await list('PhoenixId IS NOT NULL');
       for (const id of GUESTS.CT) assert.ok(all.includes(`phoenix-lxc-${id}`), `phoenix-lxc-${id} missing from ${all.join(', ')}`);
+    });
+
+    it('the Web UI, in headless Chromium, shows only 950\'s run for PhoenixId="950"', { timeout: 90_000 }, async () => {
+      assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (listed in .ci/run)`);
+      const profile = mkdtempSync(join(tmpdir(), 'phoenix-prod-ui-'));
+      const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        const query = encodeURIComponent('PhoenixId="950"');
+        await page.goto(`${stack.ui!.url}/namespaces/${encodeURIComponent(stack.temporal.namespace)}/workflows?query=${query}`);
+        await page.locator('a', { hasText: /^\s*phoenix-lxc-950\s*$/ }).first().waitFor({ timeout: 30_000 });
+        assert.deepEqual(await listedWorkflowIds(page), ['phoenix-lxc-950']);
+      } finally {
+        await browser.close();
+        rmSync(profile, { recursive: true, force: true });
+      }
     });
   });
 });
