@@ -40,6 +40,7 @@ describe('one source of the self-hosted Temporal settings', () => {
   test('published ports and service addresses are the ones the settings name', { timeout: 5_000 }, () => {
     assert.deepEqual(service('temporal').ports, [`127.0.0.1:${settings.FRONTEND_GRPC_PORT}:${settings.FRONTEND_GRPC_PORT}`]);
     assert.deepEqual(service('temporal-ui').ports, [`127.0.0.1:${settings.TEMPORAL_UI_PORT}:${settings.TEMPORAL_UI_PORT}`]);
+    assert.equal(service('temporal-ui').environment?.TEMPORAL_CORS_ORIGINS, `http://localhost:${settings.TEMPORAL_UI_PORT}`);
     assert.ok(JSON.stringify(service('temporal').healthcheck).includes(`"${settings.FRONTEND_GRPC_PORT}"`), 'the health check probes the frontend port');
     for (const name of ['temporal-setup', 'temporal-ui', 'phoenix-worker']) {
       assert.equal(service(name).environment?.TEMPORAL_ADDRESS, `temporal:${settings.FRONTEND_GRPC_PORT}`, `${name}.TEMPORAL_ADDRESS`);
