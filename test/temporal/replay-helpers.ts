@@ -28,7 +28,7 @@ export function workflowTypeOf(history: temporal.api.history.v1.IHistory): strin
 export async function replayAll(workflowBundle: WorkflowBundle, histories: RecordedHistory[]): Promise<Map<string, Error | undefined>> {
   const outcomes = new Map<string, Error | undefined>();
   const input = histories.map(({ name, history }) => ({ workflowId: name, history }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle, logger: silentLogger }, input)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, input)) {
     outcomes.set(result.workflowId, result.error);
   }
   return outcomes;

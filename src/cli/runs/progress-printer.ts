@@ -5,7 +5,7 @@
  */
 import type { StepEvent } from './follow';
 
-const ICON = { running: '▶', done: '✔', skipped: '–', failed: '✘', pending: '·' } as const;
+const ICON = { running: '▶', done: '✔', skipped: '–', failed: '✘', cancelled: '⊘', pending: '·' } as const;
 
 export function progressPrinter(write: (line: string) => void, tty: boolean) {
   let liveLine = false;
