@@ -1,0 +1,149 @@
+// Cancellation is an outcome, not a failure (issue 10): a cancelled provisioning run ends
+// CANCELED with its running step marked cancelled and its activity told to stop; a cancelled
+// phoenixUp ends CANCELED and leaves its running child alone (abandoned, never cancel-requested)
+// and starts nothing more; a lifecycle verb refuses a guest whose provisioning is running.
+// Phoenix's real workflows on a local Temporal, activities stubbed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
+import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
+import type { LxcPlan } from '../../src/shared/lxc-plan';
+import { progressQuery } from '../../src/shared/progress';
+import type { PhoenixUpInput } from '../../src/workflows/fleet/up-types';
+import { deferred, startWorkflowTestEnv, type WorkflowTestEnv } from './workflow-env';
+
+const ok = async () => ({ changed: false, summary: 'ok' });
+
+function plan(ctid: number): LxcPlan {
+  return {
+    ctid, hostname: `ct${ctid}`, node: 'pve', source: { kind: 'ostemplate', ostemplate: 'local:vztmpl/x.tar.zst' }, storage: 'local-zfs',
+    rootfsGb: 8, unprivileged: true, cores: 1, memoryMb: 512, swapMb: 0, net0: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' }, onboot: false,
+    pctFeatures: {}, apparmorProfile: 'generated', apparmorManagesNesting: false, lxcOptions: [], volumes: [], sharedVolumes: [],
+    gpuIndices: [], features: [], healthChecks: [],
+  };
+}
+
+/** Provisioning stubs whose ensure_container_defined step blocks until released (or cancelled). */
+function provisioningStubs() {
+  const started = new Map<number, ReturnType<typeof deferred<void>>>();
+  const released = deferred<void>();
+  const cancelled = deferred<string>();
+  const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
+  return {
+    startedFor,
+    release: () => released.resolve(undefined),
+    cancelled: cancelled.promise,
+    activities: {
+      loadLxcPlan: async ({ ctid }: { ctid: number }) => plan(ctid),
+      async ensureContainerDefined(p: LxcPlan) {
+        startedFor(p.ctid).resolve(undefined);
+        const ctx = Context.current();
+        let done = false;
+        void released.promise.then(() => (done = true));
+        try {
+          while (!done) {
+            ctx.heartbeat();
+            await ctx.sleep(100);
+          }
+        } catch (err) {
+          if (err instanceof CancelledFailure) cancelled.resolve(`CT ${p.ctid}`);
+          throw err;
+        }
+        return { changed: true, summary: 'created' };
+      },
+      applyConfigurations: ok,
+      applySharedVolumes: ok,
+      startContainer: ok,
+    },
+  };
+}
+
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+describe('cancellation and one run per guest (workflow logic)', () => {
+  let t: WorkflowTestEnv;
+
+  before(async () => {
+    t = await startWorkflowTestEnv();
+  });
+
+  after(async () => {
+    await t?.close();
+  });
+
+  it('a cancelled provisioning run ends CANCELED; its running step is cancelled and its activity stops', { timeout: 60_000 }, async () => {
+    const stubs = provisioningStubs();
+    await t.withWorker(stubs.activities, async (taskQueue) => {
+      const handle = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-101', args: [{ ctid: 101 }] });
+      await within(20_000, 'ensure_container_defined to start', stubs.startedFor(101).promise);
+      await handle.cancel();
+      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `ends with a cancellation, got ${String(err)}: ${String((err as Error)?.cause)}`);
+      assert.equal((await handle.describe()).status.name, 'CANCELLED');
+      assert.equal(await within(15_000, 'the activity to see its cancellation', stubs.cancelled), 'CT 101');
+      const step = (await handle.query(progressQuery)).steps.find((s) => s.name === 'ensure_container_defined');
+      assert.equal(step?.state, 'cancelled');
+    });
+  });
+
+  it('a cancelled phoenixUp ends CANCELED, abandons its running child (not cancel-requested) and starts nothing more', { timeout: 60_000 }, async () => {
+    const stubs = provisioningStubs();
+    const activities = { ...stubs.activities, awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }) };
+    await t.withWorker(activities, async (taskQueue) => {
+      const input: PhoenixUpInput = {
+        nodes: [
+          { id: 201, kind: 'lxc', prerequisites: [], node: 'pve', startAtBoot: false, bootOrder: 0 },
+          { id: 202, kind: 'lxc', parent: 201, prerequisites: [201], node: 'pve', startAtBoot: false, bootOrder: 0 },
+        ],
+      };
+      const up = await t.env.client.workflow.start('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-cancel', args: [input] });
+      await within(20_000, "the child's first step to start", stubs.startedFor(201).promise);
+      await up.cancel();
+      const err = await up.result().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `phoenixUp ends cancelled, got ${String(err)}`);
+      assert.equal((await up.describe()).status.name, 'CANCELLED');
+
+      const child = t.env.client.workflow.getHandle('phoenix-lxc-201');
+      assert.equal((await child.describe()).status.name, 'RUNNING', 'the child goes on');
+      await assert.rejects(t.env.client.workflow.getHandle('phoenix-lxc-202').describe(), WorkflowNotFoundError, 'nothing more was started');
+
+      stubs.release();
+      await within(20_000, 'the abandoned child to complete', child.result());
+      const events = (await child.fetchHistory()).events ?? [];
+      const cancelRequested = events.filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED);
+      assert.deepEqual(cancelRequested, [], 'the child was never asked to cancel');
+    });
+  });
+
+  it('a lifecycle verb refuses a guest whose provisioning is running, and acts once it has ended', { timeout: 60_000 }, async () => {
+    const stubs = provisioningStubs();
+    let stops = 0;
+    const activities = {
+      ...stubs.activities,
+      provisioningInProgress: createProvisioningInProgress({ temporal: () => t.env.client }),
+      stopGuest: async () => (stops++, { changed: true, summary: 'stopped' }),
+    };
+    await t.withWorker(activities, async (taskQueue) => {
+      const provisioning = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-301', args: [{ ctid: 301 }] });
+      await within(20_000, 'provisioning to start', stubs.startedFor(301).promise);
+      const refused = await t.env.client.workflow
+        .execute('guestLifecycle', { taskQueue, workflowId: 'phoenix-stop-lxc-301', args: [{ verb: 'stop', kind: 'lxc', id: 301 }] })
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(refused instanceof WorkflowFailedError, String(refused));
+      assert.match(String(refused.cause?.message), /CT 301: not running stop: phoenix-lxc-301 is provisioning it .*phoenix-client cancel 301/);
+      assert.equal(stops, 0, 'nothing was stopped');
+
+      stubs.release();
+      await provisioning.result();
+      await t.env.client.workflow.execute('guestLifecycle', { taskQueue, workflowId: 'phoenix-stop-lxc-301', args: [{ verb: 'stop', kind: 'lxc', id: 301 }] });
+      assert.equal(stops, 1);
+    });
+  });
+});
