@@ -31,6 +31,11 @@ export function progressPrinter(write: (line: string) => void, tty: boolean) {
         write(line);
       }
     },
+    /** Temporal unreachable (a line saying so), or back (undefined). */
+    connection(problem: string | undefined): void {
+      clearLive();
+      write(problem ? `… ${problem}` : '… Temporal is reachable again; following on');
+    },
     close: clearLive,
   };
 }
