@@ -70,18 +70,17 @@ export async function start(options: StartOptions): Promise<StartResult> {
   }
   const client = await connectClient();
   try {
-    const since = Date.now();
     const state = followState();
     if (prerequisites.length > 0 && options.noDeps) await refuseUnbuilt(client, config, prerequisites);
     else if (prerequisites.length > 0) {
       const levels = buildLevels(guestGraph(config), prerequisites).map((level) => level.filter((id) => prerequisites.includes(id)));
       for (const level of levels.filter((l) => l.length > 0)) {
         options.progress(`first the dependencies: ${level.join(', ')}`);
-        const done = await startAndFollow(client, config, level.map((id) => resolveGuest(config, id)), options, { since, state });
+        const done = await startAndFollow(client, config, level.map((id) => resolveGuest(config, id)), options, { state });
         if (done.runs.some((r) => !r.outcome?.ok)) throw new ProvisioningFailed(done);
       }
     }
-    return await startAndFollow(client, config, guests, options, { since, state });
+    return await startAndFollow(client, config, guests, options, { state });
   } finally {
     await client.connection.close();
   }
@@ -107,7 +106,7 @@ async function startAndFollow(
   config: PhoenixConfig,
   guests: Guest[],
   options: StartOptions,
-  shared: { since: number; state: ReturnType<typeof followState> },
+  shared: { state: ReturnType<typeof followState> },
 ): Promise<StartResult> {
   const namespace = client.options.namespace;
   const runs: GuestRun[] = [];

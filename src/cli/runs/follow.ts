@@ -3,9 +3,9 @@
  * It follows the guest and the templates it is cloned from (their builds run as their own
  * workflows), so a `start 950` on a fresh host shows 900, 901 and 920 being built.
  *
- * Only the runs of this invocation: the target run (started or joined), and runs of the related
- * ids that are in progress or start while we follow. A template built long ago is not replayed
- * ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
+ * Only the runs of this invocation: the target run (started or joined), and the runs of the
+ * related ids that were in progress at some point while the target ran. A template built long
+ * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
  * `FollowState`, so a template two leaves need is reported once. A run that has closed is
  * queried once more for its final states, then never again (each query of a closed run makes a
  * worker replay its whole history).
@@ -63,15 +63,13 @@ export interface FollowOptions {
   reconnectForMs?: number;
   /** Shared by the follows of one invocation. */
   state?: FollowState;
-  /** Runs of related ids that started before this (epoch ms) and have closed are not shown. */
-  since?: number;
 }
 
 const DEFAULT_RECONNECT_MS = 60 * 60 * 1000;
 
 export async function follow(client: Client, target: WorkflowHandle, options: FollowOptions): Promise<FollowOutcome> {
   const state = options.state ?? followState();
-  const since = options.since ?? Date.now();
+  let targetStart = Number.POSITIVE_INFINITY; // the target run's start time, once read
   const related = options.related.filter((id) => id !== target.workflowId);
   let done = false;
   const result = waitForResult(target, options).finally(() => (done = true));
@@ -83,8 +81,10 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     const key = `${workflowId}/${description.runId}`;
     if (state.finished.has(key)) return true;
     const closed = description.status.name !== 'RUNNING';
-    if (closed && workflowId !== target.workflowId && description.startTime.getTime() < since - 1000 && !state.seen.has(`${key}/load_plan`)) {
-      state.finished.add(key); // an earlier run of a template: not this invocation's
+    if (workflowId === target.workflowId) targetStart = Math.min(targetStart, description.startTime.getTime());
+    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
+    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
+      state.finished.add(key); // a run that ended before ours began: not part of this one
       return true;
     }
     const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
