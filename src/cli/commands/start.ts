@@ -54,11 +54,17 @@ export class ProvisioningFailed extends Error {
 
 const label = (r: { kind: 'lxc' | 'vm'; id: number }) => `${r.kind === 'lxc' ? 'CT' : 'VM'} ${r.id}`;
 
-/** Guests the requested ones depend on (`dependencies`, transitively, and their clone chains), not the requested ones' own clone chains. */
+/**
+ * The guests the requested ones depend on through `dependencies` (theirs, their templates', and
+ * the dependencies' own, transitively), in no order. Clone parents are not listed: each run's
+ * ensure_parent_template builds its template chain itself.
+ */
 export function prerequisitesOf(config: PhoenixConfig, ids: readonly number[]): number[] {
   const graph = guestGraph(config);
-  const own = new Set(ids.flatMap((id) => ancestors(graph, id)));
-  return [...closure(graph, ids)].filter((id) => !own.has(id)).sort((a, b) => a - b);
+  const requested = new Set(ids);
+  const needed = new Set<number>();
+  for (const id of closure(graph, ids)) for (const d of graph.get(id)?.dependencies ?? []) if (!requested.has(d)) needed.add(d);
+  return [...needed].sort((a, b) => a - b);
 }
 
 export async function start(options: StartOptions): Promise<StartResult> {
