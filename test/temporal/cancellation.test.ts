@@ -5,67 +5,14 @@
 // Phoenix's real workflows on a local Temporal, activities stubbed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
 import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
-import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput } from '../../src/workflows/fleet/up-types';
-import { deferred, startWorkflowTestEnv, type WorkflowTestEnv } from './workflow-env';
-
-const ok = async () => ({ changed: false, summary: 'ok' });
-
-function plan(ctid: number): LxcPlan {
-  return {
-    ctid, hostname: `ct${ctid}`, node: 'pve', source: { kind: 'ostemplate', ostemplate: 'local:vztmpl/x.tar.zst' }, storage: 'local-zfs',
-    rootfsGb: 8, unprivileged: true, cores: 1, memoryMb: 512, swapMb: 0, net0: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' }, onboot: false,
-    pctFeatures: {}, apparmorProfile: 'generated', apparmorManagesNesting: false, lxcOptions: [], volumes: [], sharedVolumes: [],
-    gpuIndices: [], features: [], healthChecks: [],
-  };
-}
-
-/** Provisioning stubs whose ensure_container_defined step blocks until released (or cancelled). */
-function provisioningStubs() {
-  const started = new Map<number, ReturnType<typeof deferred<void>>>();
-  const released = deferred<void>();
-  const cancelled = deferred<string>();
-  const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
-  return {
-    startedFor,
-    release: () => released.resolve(undefined),
-    cancelled: cancelled.promise,
-    activities: {
-      loadLxcPlan: async ({ ctid }: { ctid: number }) => plan(ctid),
-      async ensureContainerDefined(p: LxcPlan) {
-        startedFor(p.ctid).resolve(undefined);
-        const ctx = Context.current();
-        let done = false;
-        void released.promise.then(() => (done = true));
-        try {
-          while (!done) {
-            ctx.heartbeat();
-            await ctx.sleep(100);
-          }
-        } catch (err) {
-          if (err instanceof CancelledFailure) cancelled.resolve(`CT ${p.ctid}`);
-          throw err;
-        }
-        return { changed: true, summary: 'created' };
-      },
-      applyConfigurations: ok,
-      applySharedVolumes: ok,
-      startContainer: ok,
-    },
-  };
-}
-
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
+import { provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 describe('cancellation and one run per guest (workflow logic)', () => {
   let t: WorkflowTestEnv;
