@@ -12,7 +12,7 @@ import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-
 import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput } from '../../src/workflows/fleet/up-types';
-import { provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { plan, provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 describe('cancellation and one run per guest (workflow logic)', () => {
   let t: WorkflowTestEnv;
@@ -93,4 +93,36 @@ describe('cancellation and one run per guest (workflow logic)', () => {
       assert.equal(stops, 1);
     });
   });
+
+  it('a rebuild waits for a busy template run through awaitGuestRun (no timers), then runs its own pass', { timeout: 60_000 }, async () => {
+    const stubs = provisioningStubs();
+    const activities = {
+      ...stubs.activities,
+      loadLxcPlan: async ({ ctid }: { ctid: number }) => ({ ...plan(ctid), templateSnapshot: 'pre-configured' }),
+      createTemplateSnapshot: async () => ({ changed: true, summary: 'snapshot taken' }),
+      awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }),
+    };
+    await t.withWorker(activities, async (taskQueue) => {
+      const busy = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-501', args: [{ ctid: 501 }] });
+      await within(20_000, 'the template run to start', stubs.startedFor(501).promise);
+      const rebuild = await t.env.client.workflow.start('rebuildTemplates', { taskQueue, workflowId: 'phoenix-rebuild-test-busy', args: [{ templates: [501] }] });
+      await waitForScheduled(rebuild, 'awaitGuestRun');
+      stubs.release();
+      await busy.result();
+      const result = (await within(30_000, 'the rebuild to end', rebuild.result())) as { templates: Array<{ ctid: number }> };
+      assert.deepEqual(result.templates.map((r) => r.ctid), [501]);
+      const types = ((await rebuild.fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]);
+      assert.ok(!types.includes('EVENT_TYPE_TIMER_STARTED'), `no timers: ${types.join(', ')}`);
+      const scheduled = ((await rebuild.fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      assert.deepEqual(scheduled, ['loadLxcPlan', 'awaitGuestRun']);
+      assert.equal(types.filter((x) => x === 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED').length, 1, 'its own pass ran after the wait');
+    });
+  });
 });
+
+async function waitForScheduled(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }, activityType: string): Promise<void> {
+  const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  await within(20_000, `${activityType} to be scheduled`, (async () => {
+    while (!(await scheduled())) await new Promise((r) => setTimeout(r, 100));
+  })());
+}
