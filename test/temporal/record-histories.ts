@@ -3,7 +3,7 @@
  * (dev server, phoenix-sim, the built phoenix-worker, phoenix-client as a command) runs the
  * scenarios below, and each run's history is written as <name>.binpb.
  *
- *   npm run build && npx tsx test/temporal/record-histories.ts
+ *   npm run build && npx tsx test/temporal/record-histories.ts [--suffix NAME] [--only TITLE-PART]
  *
  * Run it from the code whose histories you want to keep replaying: the replay test
  * (replay.test.ts) then proves that the current workflows still replay every one of them. When a
@@ -133,7 +133,9 @@ const scenarios: Array<{ title: string; run(r: Recorder): Promise<void> }> = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  // --suffix NAME records under <name>-NAME, beside the histories of older code (keep those).
+  const { values } = parseArgs({ options: { only: { type: 'string' }, suffix: { type: 'string' } } });
+  const suffix = values.suffix ? `-${values.suffix}` : '';
   // 905: like 900, but on a storage the host lacks: the failed run.
   const config = configCopy(({ lxc }) => {
     const base = lxc.lxc_configs['900'];
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
       client: c,
       written: [],
       async record(workflowId, name) {
-        this.written.push(await writeHistory(c, workflowId, name));
+        this.written.push(await writeHistory(c, workflowId, `${name}${suffix}`));
       },
     };
     for (const scenario of scenarios) {
