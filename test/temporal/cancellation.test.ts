@@ -12,7 +12,8 @@ import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-
 import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput } from '../../src/workflows/fleet/up-types';
-import { plan, provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { GuestBusy, startOrAttach } from '../../src/cli/runs/guest-runs';
+import { deferred, plan, provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 describe('cancellation and one run per guest (workflow logic)', () => {
   let t: WorkflowTestEnv;
@@ -116,6 +117,26 @@ describe('cancellation and one run per guest (workflow logic)', () => {
       const scheduled = ((await rebuild.fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
       assert.deepEqual(scheduled, ['loadLxcPlan', 'awaitGuestRun']);
       assert.equal(types.filter((x) => x === 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED').length, 1, 'its own pass ran after the wait');
+    });
+  });
+
+  it('start refuses a guest that a stop, restart or delete is acting on', { timeout: 60_000 }, async () => {
+    const stubs = provisioningStubs();
+    const stopping = deferred<void>();
+    const release = deferred<void>();
+    const activities = {
+      ...stubs.activities,
+      provisioningInProgress: createProvisioningInProgress({ temporal: () => t.env.client }),
+      stopGuest: async () => (stopping.resolve(undefined), await release.promise, { changed: true, summary: 'stopped' }),
+    };
+    await t.withWorker(activities, async (taskQueue) => {
+      const stop = await t.env.client.workflow.start('guestLifecycle', { taskQueue, workflowId: 'phoenix-stop-lxc-601', args: [{ verb: 'stop', kind: 'lxc', id: 601 }] });
+      await within(20_000, 'the stop to act', stopping.promise);
+      const guest = { kind: 'lxc', id: 601, name: 'ct601' } as Parameters<typeof startOrAttach>[1];
+      await assert.rejects(startOrAttach(t.env.client, guest, taskQueue), (err: unknown) => err instanceof GuestBusy && /CT 601: not started: phoenix-stop-lxc-601 is running/.test(err.message));
+      await assert.rejects(t.env.client.workflow.getHandle('phoenix-lxc-601').describe(), WorkflowNotFoundError, 'nothing was started');
+      release.resolve(undefined);
+      await stop.result();
     });
   });
 });
