@@ -8,6 +8,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build-workflow-bundle.mjs ./scripts/
+# The build also writes dist/workflows.bundle.js: with NODE_ENV=production the worker loads
+# that prebuilt bundle and refuses to start without it (src/workflow-bundle.ts).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -58,10 +58,12 @@ async function main(): Promise<void> {
   const api = proxmoxApi({ host: sim.apiHost, port: sim.apiPort, tokenID: sim.tokenId, tokenSecret: sim.tokenSecret, fetch: pinned as never });
   try {
     const pve = api.nodes.$('pve');
-    const upid = await pve.lxc.$post({ vmid: 900, ostemplate: 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', rootfs: 'local-zfs:8' } as never);
+    const upid = await pve.lxc.$post({ vmid: 900, ostemplate: 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', rootfs: 'local-zfs:8', unprivileged: 1 } as never);
     while ((await pve.tasks.$(upid).status.$get()).status !== 'stopped') await new Promise((r) => setTimeout(r, 10));
-    // The mix a polling orchestrator sends: config, status, task status, resources, version.
+    // The mix a polling orchestrator sends: config, status, task status, resources, version,
+    // plus a config write whose every parameter (property strings included) is schema-validated.
     const calls: Array<() => Promise<unknown>> = [
+      () => pve.lxc.$(900).config.$put({ cores: 2, memory: 1024, net0: 'name=eth0,bridge=vmbr0,ip=dhcp,firewall=1', features: 'nesting=1', description: 'bench' } as never),
       () => pve.lxc.$(900).config.$get(),
       () => pve.lxc.$(900).status.current.$get(),
       () => pve.tasks.$(upid).status.$get(),

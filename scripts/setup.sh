@@ -4,11 +4,15 @@
 #    browser test; CHROMIUM=0 skips it when only the demo is wanted).
 #  - npm ci (its `prepare` script builds dist/).
 #  - the Temporal CLI (scripts/install-temporal.sh).
+#  - for the production-topology tests (test/prod/): postgresql from Debian and the Temporal
+#    server, SQL tool and UI server (scripts/install-temporal-server.sh; a cold build takes
+#    5-15 minutes). PRODUCTION=0 skips both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(bubblewrap)
 [[ "${CHROMIUM:-1}" == 1 ]] && packages+=(chromium)
+[[ "${PRODUCTION:-1}" == 1 ]] && packages+=(postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -32,4 +36,5 @@ else
 fi
 
 bash scripts/install-temporal.sh
+[[ "${PRODUCTION:-1}" == 1 ]] && bash scripts/install-temporal-server.sh
 echo "setup: done"

@@ -24,6 +24,14 @@ export interface PhoenixWorkerOptions
   identity?: string;
 }
 
+/**
+ * How often an activity's heartbeats reach the server at most. A cancellation reaches a running
+ * activity only in the answer to a heartbeat, and the SDK's default throttle (80% of the
+ * heartbeat timeout: 24 s with the presets) would leave a cancelled step's Proxmox task wait or
+ * guest job wait running that long. Two seconds is one small RPC per long step every 2 s.
+ */
+export const HEARTBEAT_THROTTLE = '2s';
+
 /** Resolves to src/workflows/index.ts under tsx and to dist/workflows/index.js when built. */
 export const PHOENIX_WORKFLOWS_PATH = require.resolve('./workflows');
 
@@ -43,6 +51,8 @@ export async function createPhoenixWorker(options: PhoenixWorkerOptions): Promis
     ...(options.identity ? { identity: options.identity } : {}),
     activities: createActivities(deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: PHOENIX_WORKFLOWS_PATH }),
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     shutdownGraceTime: options.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE,
     shutdownForceTime: options.shutdownForceTime ?? DEFAULT_SHUTDOWN_FORCE,
   });

@@ -125,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The parent environment minus anything that would point Phoenix elsewhere. */
-function baseEnv(): Record<string, string> {
+export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('PHOENIX_') && !k.startsWith('TEMPORAL_')) env[k] = v;
@@ -134,7 +134,7 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[]): Promise<Stack['sim']> {
+export async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[]): Promise<Stack['sim']> {
   const args = [
     BIN('phoenix-sim.js'), '--port', '0', '--ssh-port', '0', '--state-dir', join(stateDir, 'sim'),
     '--time-scale', String(options.timeScale ?? 0.05), '--print-env', ...(options.simArgs ?? []),
@@ -163,7 +163,7 @@ async function startSim(stateDir: string, options: StackOptions, children: Child
   return { apiUrl: `https://${env.PHOENIX_PVE_HOST}:${env.PHOENIX_PVE_PORT}`, caFile: env.PHOENIX_PVE_CA_FILE!, env, pid: child.pid! };
 }
 
-async function startWorker(env: Record<string, string>, echo: boolean, children: ChildProcess[]): Promise<WorkerProcess> {
+export async function startWorker(env: Record<string, string>, echo: boolean, children: ChildProcess[]): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [BIN('phoenix-worker.js')], { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   let output = '';
@@ -196,7 +196,7 @@ async function startWorker(env: Record<string, string>, echo: boolean, children:
   };
 }
 
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [BIN('phoenix-client.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
@@ -220,20 +220,20 @@ async function simFetch(apiUrl: string, caFile: string, path: string, init: { me
   }
 }
 
-async function readLedger(apiUrl: string, caFile: string): Promise<LedgerEntry[]> {
+export async function readLedger(apiUrl: string, caFile: string): Promise<LedgerEntry[]> {
   const body = (await simFetch(apiUrl, caFile, '/sim/ledger')) as { entries: LedgerEntry[] };
   return body.entries;
 }
 
-async function postFaults(apiUrl: string, caFile: string, faults: unknown[]): Promise<void> {
+export async function postFaults(apiUrl: string, caFile: string, faults: unknown[]): Promise<void> {
   await simFetch(apiUrl, caFile, '/sim/faults', { method: 'POST', body: JSON.stringify({ faults }) });
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

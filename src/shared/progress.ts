@@ -6,7 +6,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 
-export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
 
 export interface StepProgress {
   name: string;

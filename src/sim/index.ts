@@ -76,6 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faultSeed: options.faultSeed,
     durations: options.durations,
     rrdLagMs: options.rrdLagMs,
+    pveVersion: options.pveVersion,
   });
   const node = state.nodes[0]!;
   const credentials = loadOrCreateCredentials(stateDir);

@@ -6,6 +6,15 @@
 // the folder with `mkdir` (atomic) and does nothing if it already exists, whatever state
 // the earlier attempt left it in. The job runs under setsid/nohup with stdin from
 // /dev/null, so it survives the SSH connection that started it.
+//
+// Crash window: a launcher killed after its `mkdir` but before the job started leaves a
+// folder with neither `pid` nor `exit`. The next startJob of that id launches it then (once:
+// a second claim, `mkdir <dir>/relaunch`, guards it). The job writes its own pid first thing,
+// so a job that did start always has one.
+//
+// Across runs: job ids name the run, so a later run of the same step (after a cancel, say)
+// has another id; `listJobs` finds the jobs of a step whatever run started them, so the later
+// run can wait for one still running instead of starting a second beside it.
 import { abortError, sleep, type WaitOptions } from '../proxmox/poll';
 import { GuestJobFailed, SshCommandFailed, SshTimeout } from './errors';
 import type { Pct } from './pct';
@@ -42,33 +51,74 @@ const LAUNCHER = [
   'set -eu',
   'd=$1; shift',
   `mkdir -p ${JOBS_ROOT}`,
-  // The atomic claim: a second start of the same job id stops here.
-  'if ! mkdir -m 700 "$d" 2>/dev/null; then echo phoenix-job-exists; exit 0; fi',
-  'cat > "$d/script"',
-  'chmod 700 "$d/script"',
+  // The atomic claim: a second start of the same job id stops here, unless the launcher that
+  // claimed it died before the job started (no pid, no exit): then this one launches it, once.
+  'if ! mkdir -m 700 "$d" 2>/dev/null; then',
+  '  if [ -f "$d/pid" ] || [ -f "$d/exit" ] || ! mkdir "$d/relaunch" 2>/dev/null; then echo phoenix-job-exists; exit 0; fi',
+  'fi',
+  'cat > "$d/script.tmp"',
+  'chmod 700 "$d/script.tmp"',
+  'mv "$d/script.tmp" "$d/script"',
   ': > "$d/log"',
-  'setsid nohup sh -c \'d=$1; shift; "$@" >> "$d/log" 2>&1 < /dev/null; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"\' phoenix-job "$d" "$@" > /dev/null 2>&1 < /dev/null &',
+  'setsid nohup sh -c \'d=$1; shift; echo $$ > "$d/pid"; "$@" >> "$d/log" 2>&1 < /dev/null; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"\' phoenix-job "$d" "$@" > /dev/null 2>&1 < /dev/null &',
   'echo $! > "$d/pid"',
   'echo phoenix-job-started',
 ].join('\n');
 
+// `job_state <dir>` prints `running`, `exit <code>`, `lost` or `unlaunched`. A live pid only
+// counts if that process is still our wrapper (its argv names the job dir), so a pid reused
+// after a CT restart does not look like a running job.
+const JOB_STATE = [
+  'job_state() {',
+  '  if [ -f "$1/exit" ]; then echo "exit $(cat "$1/exit")"; return; fi',
+  '  if [ ! -f "$1/pid" ]; then echo unlaunched; return; fi',
+  '  p=$(cat "$1/pid")',
+  '  if kill -0 "$p" 2>/dev/null && { [ ! -r "/proc/$p/cmdline" ] || tr "\\0" "\\n" < "/proc/$p/cmdline" | grep -qxF "$1"; }; then echo running',
+  '  elif [ -f "$1/exit" ]; then echo "exit $(cat "$1/exit")"',
+  '  else echo lost; fi',
+  '}',
+].join('\n');
+
 // `sh -c STATUS status <dir> <lines>`: prints the state line, a separator, then the log tail.
-// A live pid only counts if that process is still our wrapper (its argv names the job
-// dir), so a pid reused after a CT restart does not look like a running job.
 const STATUS = [
+  JOB_STATE,
   'd=$1',
   'if [ ! -d "$d" ]; then echo missing; exit 0; fi',
-  'state=lost',
-  'if [ -f "$d/exit" ]; then state="exit $(cat "$d/exit")"',
-  'elif [ -f "$d/pid" ]; then',
-  '  p=$(cat "$d/pid")',
-  '  if kill -0 "$p" 2>/dev/null && { [ ! -r "/proc/$p/cmdline" ] || tr "\\0" "\\n" < "/proc/$p/cmdline" | grep -qxF "$d"; }; then state=running',
-  '  elif [ -f "$d/exit" ]; then state="exit $(cat "$d/exit")"; fi',
-  'fi',
-  'echo "$state"',
+  'job_state "$d"',
   'echo ---phoenix-log---',
   'tail -n "$2" "$d/log" 2>/dev/null || true',
 ].join('\n');
+
+// `sh -c LIST list <root> <suffix>`: one line per job folder named `*-<suffix>`:
+// `<jobId> <sha256 of its script or -> <state...>`. The suffix is matched literally.
+const LIST = [
+  JOB_STATE,
+  'for d in "$1"/*-"$2"; do',
+  '  [ -d "$d" ] || continue',
+  '  sum=$(sha256sum "$d/script" 2>/dev/null | cut -d" " -f1)',
+  '  echo "${d##*/} ${sum:--} $(job_state "$d")"',
+  'done',
+].join('\n');
+
+/** A job of one step, whatever run started it (see listJobs). */
+export interface StepJob {
+  jobId: string;
+  /** sha256 of the script it runs (hex), when its script was written. */
+  scriptSha256?: string;
+  state: JobStatus['state'];
+  exitCode?: number;
+}
+
+/** The parsed state line of JOB_STATE. */
+function parseState(head: string): Pick<JobStatus, 'state' | 'exitCode' | 'lost'> {
+  if (head === 'running') return { state: 'running' };
+  const exit = /^exit (-?\d+)$/.exec(head);
+  if (exit) {
+    const exitCode = Number(exit[1]);
+    return { state: exitCode === 0 ? 'succeeded' : 'failed', exitCode };
+  }
+  return { state: 'failed', lost: true }; // lost, or unlaunched (a startJob of the same id launches it)
+}
 
 export function createJobs(pct: Pct) {
   /**
@@ -95,13 +145,24 @@ export function createJobs(pct: Pct) {
     const head = (sep === -1 ? r.stdout : r.stdout.slice(0, sep)).trim();
     const logTail = sep === -1 ? '' : r.stdout.slice(sep + '---phoenix-log---\n'.length);
     if (head === 'missing') return { state: 'missing', logTail: '' };
-    if (head === 'running') return { state: 'running', logTail };
-    const exit = /^exit (-?\d+)$/.exec(head);
-    if (exit) {
-      const exitCode = Number(exit[1]);
-      return { state: exitCode === 0 ? 'succeeded' : 'failed', exitCode, logTail };
-    }
-    return { state: 'failed', lost: true, logTail };
+    return { ...parseState(head), logTail };
+  }
+
+  /**
+   * The jobs of one step in the guest, whatever run started them: the folders whose id ends
+   * with `-<stepKey>` (job ids are `<workflow>-<run>-<stepKey>`).
+   */
+  async function listJobs(ctid: number, stepKey: string): Promise<StepJob[]> {
+    if (!JOB_ID.test(stepKey)) throw new Error(`step key ${JSON.stringify(stepKey)} must be of [A-Za-z0-9._-], starting alphanumeric`);
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LIST, 'phoenix-list', JOBS_ROOT, stepKey]);
+    return r.stdout
+      .split('\n')
+      .map((line) => /^(\S+) (\S+) (.+)$/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(([, jobId, sum, head]) => {
+        const { state, exitCode } = parseState(head!);
+        return { jobId: jobId!, ...(sum !== '-' ? { scriptSha256: sum } : {}), state, ...(exitCode !== undefined ? { exitCode } : {}) };
+      });
   }
 
   /**
@@ -128,5 +189,5 @@ export function createJobs(pct: Pct) {
     }
   }
 
-  return { startJob, jobStatus, waitForJob };
+  return { startJob, jobStatus, waitForJob, listJobs };
 }

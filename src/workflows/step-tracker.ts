@@ -5,9 +5,11 @@
  * A failing step is marked failed and re-thrown as a non-retryable ApplicationFailure
  * whose message names the guest and the step, so `phoenix-client` and the Web UI say
  * exactly where provisioning stopped. (Activities have already retried what was worth
- * retrying by then.)
+ * retrying by then.) A cancellation is not a failure: it is re-thrown untouched, so the
+ * SDK ends the run CANCELED.
  */
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { CANCELLATION_PASSES_THROUGH } from './patches';
 import { PhoenixStep } from '../shared/search-attributes';
 import type { GuestProgress, StepOutcome, StepProgress } from '../shared/progress';
 import { describeFailure } from './failure-text';
@@ -56,6 +58,11 @@ export class StepTracker {
       step.summary = outcome.summary;
       return outcome;
     } catch (err) {
+      if (isCancellation(err) && CancellationScope.current().consideredCancelled && patched(CANCELLATION_PASSES_THROUGH)) {
+        step.state = 'cancelled';
+        step.error = 'cancelled';
+        throw err;
+      }
       step.state = 'failed';
       step.error = describeFailure(err);
       throw ApplicationFailure.create({
@@ -81,7 +88,7 @@ export class StepTracker {
   /** Markdown table for the Web UI's "current details". */
   private publish(): void {
     const icon: Record<StepProgress['state'], string> = {
-      pending: '·', running: '▶', done: '✔', skipped: '–', failed: '✘',
+      pending: '·', running: '▶', done: '✔', skipped: '–', failed: '✘', cancelled: '⊘',
     };
     const rows = this.steps.map(
       (s) => `| ${icon[s.state]} | ${s.name} | ${(s.error ?? s.summary ?? '').replace(/\|/g, '\\|').slice(0, 200)} |`,

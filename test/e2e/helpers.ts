@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, Client } from '@temporalio/client';
+import type { Page } from 'playwright-core';
 import { REPO, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
 
 /** Short stand-in durations: the whole 900 → 901 → 920 → 950 chain takes seconds. */
@@ -154,4 +155,22 @@ export const CHAIN_950_BUILT_ONCE: Record<string, number> = {
 /** Counts of the guest-creating side effects, to compare with CHAIN_950_BUILT_ONCE. */
 export function provisioningCounts(entries: LedgerEntry[]): Record<string, number> {
   return countBy(entries, ['lxc.create', 'lxc.clone', 'lxc.snapshot', 'lxc.destroy']);
+}
+
+/** Chromium from Debian (installed by .ci/run); the flags keep it from calling home on a closed network. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** The workflow ids of the rows a Web UI workflow list shows (each row links to `/workflows/<id>/<run id>/`). */
+export function listedWorkflowIds(page: { $$eval: Page['$$eval'] }): Promise<string[]> {
+  return page.$$eval('a[href*="/workflows/"]', (links) => [
+    ...new Set(
+      links
+        .map((a) => /\/workflows\/([^/?]+)\/[0-9a-f-]{36}\//.exec(decodeURIComponent(a.getAttribute('href') ?? ''))?.[1])
+        .filter((id): id is string => id !== undefined),
+    ),
+  ]);
 }

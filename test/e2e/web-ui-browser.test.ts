@@ -15,13 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startStack, type Stack } from '../../scripts/lib/stack';
-import { TIME_SCALE } from './helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_ARGS, listedWorkflowIds, TIME_SCALE } from './helpers';
 
 describe('the Temporal Web UI in headless Chromium', () => {
   let stack: Stack;
@@ -101,13 +95,7 @@ describe('the Temporal Web UI in headless Chromium', () => {
     await page.goto(`${ui}/workflows?query=${encodeURIComponent('PhoenixId="950"')}`);
     await page.locator('a', { hasText: /^\s*phoenix-lxc-950\s*$/ }).first().waitFor({ timeout: 30_000 });
     // Each row links to its run (`/workflows/<id>/<run id>/...`); every one must be 950's.
-    const ids = await page.$$eval('a[href*="/workflows/"]', (links) => [
-      ...new Set(
-        links
-          .map((a) => /\/workflows\/([^/?]+)\/[0-9a-f-]{36}\//.exec(decodeURIComponent(a.getAttribute('href') ?? ''))?.[1])
-          .filter((id): id is string => id !== undefined),
-      ),
-    ]);
+    const ids = await listedWorkflowIds(page);
     assert.deepEqual(ids, ['phoenix-lxc-950'], `rows of the filtered list: ${ids.join(', ')}`);
     // And the same list without the filter does show the templates: the filter is what removed them.
     await page.goto(`${ui}/workflows?query=${encodeURIComponent('PhoenixId="920"')}`);

@@ -70,9 +70,9 @@ export async function errorOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected the call to fail, it succeeded');
 }
 
-/** Creates CT `vmid` from the Ubuntu template on local-zfs and waits for it. */
+/** Creates unprivileged CT `vmid` from the Ubuntu template on local-zfs and waits for it (PVE 8.2 defaults to privileged). */
 export async function createCt(api: Proxmox.Api, vmid: number, extra: Record<string, string | number> = {}): Promise<void> {
-  const upid = await api.nodes.$('pve').lxc.$post({ vmid, ostemplate: UBUNTU, rootfs: 'local-zfs:8', hostname: `ct${vmid}`, net0: 'name=eth0,bridge=vmbr0,ip=dhcp', ...extra } as never);
+  const upid = await api.nodes.$('pve').lxc.$post({ vmid, ostemplate: UBUNTU, rootfs: 'local-zfs:8', hostname: `ct${vmid}`, net0: 'name=eth0,bridge=vmbr0,ip=dhcp', unprivileged: 1, ...extra } as never);
   const status = await waitTask(api, upid);
   if (status !== 'OK') throw new Error(`create ${vmid}: ${status}`);
 }

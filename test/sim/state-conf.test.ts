@@ -14,7 +14,7 @@ test('conf files render like PVE and an edited file becomes the config', async (
     await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const h = await state.lxc.create(SSH, 'pve', { vmid: '900', ostemplate: 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', rootfs: 'local-zfs:8', description: 'line one\nline two' });
+  const h = await state.lxc.create(SSH, 'pve', { vmid: '900', ostemplate: 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst', rootfs: 'local-zfs:8', description: 'line one\nline two', unprivileged: '1' });
   assert.equal((await h.done).exitstatus, 'OK');
   await (await state.lxc.snapshot(SSH, 'pve', 900, { snapname: 'pre', description: 'snap' })).done;
   const text = state.readConfFile(900)!;

@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import type { RunningSimulator } from '../../src/sim';
 import type { PveClient } from '../../src/proxmox/client';
@@ -67,6 +68,45 @@ test('a failing job surfaces its exit code and log tail; unknown jobs are missin
     assert.match(err.message, /no matching distribution for vllm==9\.9/);
     assert.equal((await jobs.jobStatus(CT, 'never-started')).state, 'missing');
     await assert.rejects(jobs.startJob(CT, '../escape', { script: '#!/bin/sh\n' }), /job id/);
+  } finally {
+    conn.close();
+  }
+});
+
+test('a job folder claimed by a launcher that died before the job started is launched by the next startJob, once', { timeout: 30_000 }, async () => {
+  const conn = await connect(sim);
+  try {
+    const pct = createPct(commandRunner(conn));
+    const jobs = createJobs(pct);
+    // What a launcher killed right after its mkdir leaves: the folder, nothing in it.
+    await pct.pctExecChecked(CT, ['mkdir', '-p', '/var/log/phoenix/jobs/wf-3-feature-once']);
+    assert.equal((await jobs.jobStatus(CT, 'wf-3-feature-once')).state, 'failed', 'before: no pid, no exit');
+    assert.deepEqual(await jobs.startJob(CT, 'wf-3-feature-once', { script: '#!/bin/sh\necho run >> /root/once\n' }), { started: true });
+    assert.deepEqual(await jobs.startJob(CT, 'wf-3-feature-once', { script: '#!/bin/sh\necho run >> /root/once\n' }), { started: false });
+    assert.equal((await jobs.waitForJob(CT, 'wf-3-feature-once', { pollMs: 100 })).state, 'succeeded');
+    assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/once'])).stdout, 'run\n', 'the script ran once');
+  } finally {
+    conn.close();
+  }
+});
+
+test("listJobs finds a step's jobs whatever run started them, with their state and script hash", { timeout: 30_000 }, async () => {
+  const conn = await connect(sim);
+  try {
+    const jobs = createJobs(createPct(commandRunner(conn)));
+    const slow = '#!/bin/sh\nsleep 2\n';
+    await jobs.startJob(CT, 'phoenix-lxc-410-runA-feature-gpu', { script: '#!/bin/sh\nexit 0\n' });
+    await jobs.waitForJob(CT, 'phoenix-lxc-410-runA-feature-gpu', { pollMs: 100 });
+    await jobs.startJob(CT, 'phoenix-lxc-410-runB-feature-gpu', { script: slow });
+    await jobs.startJob(CT, 'phoenix-lxc-410-runB-feature-gpux', { script: slow }); // another step
+    const listed = await jobs.listJobs(CT, 'feature-gpu');
+    const byId = new Map(listed.map((j) => [j.jobId, j]));
+    assert.deepEqual([...byId.keys()].sort(), ['phoenix-lxc-410-runA-feature-gpu', 'phoenix-lxc-410-runB-feature-gpu']);
+    assert.equal(byId.get('phoenix-lxc-410-runA-feature-gpu')?.state, 'succeeded');
+    assert.equal(byId.get('phoenix-lxc-410-runB-feature-gpu')?.state, 'running');
+    assert.equal(byId.get('phoenix-lxc-410-runB-feature-gpu')?.scriptSha256, createHash('sha256').update(slow).digest('hex'));
+    assert.deepEqual(await jobs.listJobs(CT, 'feature-none'), []);
+    await assert.rejects(jobs.listJobs(CT, '*'), /step key/);
   } finally {
     conn.close();
   }

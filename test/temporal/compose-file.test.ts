@@ -29,7 +29,8 @@ describe('docker-compose.temporal.yml', () => {
     assert.match(String(service('postgresql').image), /^postgres:\d+/);
     assert.match(String(service('temporal').image), /^temporalio\/server:/);
     assert.match(String(service('temporal-ui').image), /^temporalio\/ui:/);
-    assert.equal(environment('temporal').DB, 'postgres12');
+    // The server's settings come from deploy/temporal.env (test/prod/shared-config.test.ts checks the values).
+    assert.equal(service('temporal').env_file, 'deploy/temporal.env');
   });
 
   test('keeps the database in a named volume', () => {

@@ -12,21 +12,27 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
 import { connectClient } from '../../src/temporal/connection';
 
 export const HISTORIES_DIR = join(__dirname, 'histories');
 
 export async function recordHistory(options: { address?: string; namespace?: string; workflowId: string; runId?: string; name: string }): Promise<string> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(options.name)) throw new Error(`--name must be kebab-case, got ${JSON.stringify(options.name)}`);
   const client = await connectClient({ address: options.address, namespace: options.namespace });
   try {
-    const history = await client.workflow.getHandle(options.workflowId, options.runId).fetchHistory();
-    const file = join(HISTORIES_DIR, `${options.name}.binpb`);
-    writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
-    return file;
+    return await writeHistory(client, options.workflowId, options.name, options.runId);
   } finally {
     await client.connection.close();
   }
+}
+
+/** Writes the history of one run (the latest of `workflowId` unless `runId`) as `<name>.binpb`. */
+export async function writeHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<string> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`--name must be kebab-case, got ${JSON.stringify(name)}`);
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const file = join(HISTORIES_DIR, `${name}.binpb`);
+  writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+  return file;
 }
 
 if (require.main === module) {

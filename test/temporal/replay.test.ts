@@ -1,35 +1,27 @@
-// Determinism guard: every history recorded under test/temporal/histories must
-// replay against the current workflow code. A change to a workflow that would break
-// runs already in flight on operators' servers fails here, before it ships.
+// Determinism guard (docs/architecture.md, "Versioning"): every history recorded under
+// test/temporal/histories replays against the current workflow code, and every workflow type
+// the worker registers has at least one. A change to a workflow that would break runs already
+// in flight on operators' servers (or a reset of one after an upgrade) fails here, before it
+// ships; such a change belongs behind `patched()`.
 //
-// To add a history: run the workflow on a dev server, then
-//   npx tsx test/temporal/record-history.ts --address HOST:PORT --workflow-id ID --name <workflow-name>
-// The workflow type is read from the history itself.
+// To refresh the recorded histories from real runs: `npm run build && npx tsx
+// test/temporal/record-histories.ts` (keep the files of older code: they are what runs in
+// flight look like). One run: `npx tsx test/temporal/record-history.ts --address HOST:PORT
+// --workflow-id ID --name NAME`. The workflow type is read from each history itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
 import { PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
-import { HISTORIES_DIR } from './record-history';
+import * as workflows from '../../src/workflows';
+import { loadHistories, replayAll, silentLogger, workflowTypeOf } from './replay-helpers';
 
-function loadHistories(): Array<{ name: string; history: temporal.api.history.v1.IHistory }> {
-  return readdirSync(HISTORIES_DIR)
-    .filter((file) => file.endsWith('.binpb'))
-    .sort()
-    .map((file) => ({
-      name: basename(file, '.binpb'),
-      history: temporal.api.history.v1.History.decode(readFileSync(join(HISTORIES_DIR, file))),
-    }));
-}
-
-test('recorded histories replay against the current workflows, and a tampered one is caught', async () => {
+test('every recorded history replays against the current workflows, and a tampered one is caught', { timeout: 180_000 }, async () => {
   installRuntimeLogging('ERROR'); // the tampered control makes core warn, by design
   const recorded = loadHistories();
-  assert.ok(recorded.length > 0, `no histories in ${HISTORIES_DIR}`);
+  assert.ok(recorded.length > 0, 'no recorded histories');
 
   // Control: the same diagnostics history claiming a different activity was scheduled.
   // If replay did not compare commands with the history, this would pass silently.
@@ -39,18 +31,17 @@ test('recorded histories replay against the current workflows, and a tampered on
   const scheduled = tampered.events?.find((event) => event.activityTaskScheduledEventAttributes);
   scheduled!.activityTaskScheduledEventAttributes!.activityType = { name: 'someOtherActivity' };
 
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silent });
-  const histories = [
-    ...recorded.map(({ name, history }) => ({ workflowId: name, history })),
-    { workflowId: 'tampered', history: tampered },
-  ];
-  const outcomes = new Map<string, Error | undefined>();
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
-    outcomes.set(result.workflowId, result.error);
-  }
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger });
+  const outcomes = await replayAll(workflowBundle, [...recorded, { name: 'tampered', history: tampered }]);
 
-  for (const { name } of recorded) assert.equal(outcomes.get(name), undefined, `${name} replays deterministically`);
+  const broken = recorded.filter(({ name }) => outcomes.get(name) !== undefined).map(({ name }) => `${name}: ${String(outcomes.get(name))}`);
+  assert.deepEqual(broken, [], 'every recorded history replays deterministically');
   assert.ok(outcomes.get('tampered') instanceof DeterminismViolationError, String(outcomes.get('tampered')));
 });
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+test('every workflow type the worker registers has a recorded history', { timeout: 10_000 }, () => {
+  const covered = new Set(loadHistories().map(({ history }) => workflowTypeOf(history)));
+  const missing = Object.keys(workflows).filter((type) => !covered.has(type));
+  assert.deepEqual(missing, [], 'record a history of each (test/temporal/record-histories.ts)');
+});
+

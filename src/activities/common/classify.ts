@@ -3,8 +3,14 @@
  * reaches Temporal as an ApplicationFailure: transient (locks, 5xx, dropped connections)
  * retried with backoff, permanent (bad parameters, permissions, a failed guest job) failed
  * fast, with a message naming the operation and the guest.
+ *
+ * A cancelled activity is the exception: whatever its body threw once the cancellation
+ * signal fired (the SDK's CancelledFailure, an AbortError, a connection closed under it)
+ * leaves as a CancelledFailure, which the SDK reports as "cancelled" rather than as a
+ * retryable failure.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConfigError } from '../../config';
 import { toApplicationFailure } from '../../proxmox/application-failure';
 
@@ -12,11 +18,27 @@ export async function classified<T>(operation: string, guest: string, body: () =
   try {
     return await body();
   } catch (err) {
+    const cancelled = cancelledActivity(err);
+    if (cancelled) throw cancelled;
     if (err instanceof ConfigError) {
       throw ApplicationFailure.nonRetryable(`${operation} (${guest}): invalid configuration:\n${err.message}`, 'PhoenixInvalidConfig');
     }
     throw toApplicationFailure(err, { operation, guest });
   }
+}
+
+/** The CancelledFailure to throw when the running activity has been cancelled, else undefined. */
+function cancelledActivity(err: unknown): CancelledFailure | undefined {
+  let signal: AbortSignal;
+  try {
+    signal = Context.current().cancellationSignal;
+  } catch {
+    return err instanceof CancelledFailure ? err : undefined; // not in an activity (a unit test calling the body)
+  }
+  if (!signal.aborted) return undefined;
+  if (err instanceof CancelledFailure) return err;
+  const reason: unknown = signal.reason;
+  return reason instanceof CancelledFailure ? reason : new CancelledFailure(typeof reason === 'string' ? reason : 'activity cancelled');
 }
 
 export function permanent(message: string, type = 'PhoenixStateConflict'): ApplicationFailure {

@@ -129,6 +129,13 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
 }
 
 /** Checked when the worker starts, so a typo stops it with the variable's name. */
+/**
+ * The shortest heartbeat timeout a worker accepts. Long steps heartbeat once per poll: a guest
+ * job every 2 s plus the status command's own round trip, a Proxmox task every 1 s, a wait for
+ * another workflow every timeout/4. Below 5 s a healthy step could miss its heartbeat.
+ */
+export const MIN_HEARTBEAT_TIMEOUT_MS = 5_000;
+
 function heartbeatTimeoutFrom(env: Env): string | undefined {
   const raw = env.PHOENIX_HEARTBEAT_TIMEOUT?.trim();
   if (!raw) return undefined;
@@ -138,7 +145,9 @@ function heartbeatTimeoutFrom(env: Env): string | undefined {
   } catch {
     // reported below
   }
-  if (!(ms >= 1000)) throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least 1 s such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
+  if (!(ms >= MIN_HEARTBEAT_TIMEOUT_MS)) {
+    throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least ${MIN_HEARTBEAT_TIMEOUT_MS / 1000} s (the long steps poll every 1-2 s) such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
+  }
   return `${ms}ms`;
 }
 

@@ -1,10 +1,10 @@
 /**
- * The lifecycle verbs' Proxmox work: stop, start, destroy, roll back to `pre-configured`. Each reads
+ * The lifecycle verbs' Proxmox work: stop, start, destroy, roll back to the guest's snapshot. Each reads
  * the live state and acts on the difference (a stopped guest is not stopped again, a missing one is
  * not destroyed again), heartbeats the task's UPID, and a retry re-attaches to that task.
  */
 import type { StepOutcome } from '../../shared/progress';
-import { cloneParentId } from '../../config';
+import { cloneParentId, type PhoenixConfig } from '../../config';
 import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
@@ -14,8 +14,17 @@ export interface GuestRef {
   id: number;
 }
 
-/** The snapshot the original's --reconfigure rolls back to. */
+/** The snapshot the original's --reconfigure rolls back to, when the config names none. */
 export const PRE_CONFIGURED = 'pre-configured';
+
+/**
+ * The snapshot `reconfigure` returns to: a container template's `template_snapshot_name`, a VM's
+ * `template_snapshot_name` (taken by create_vm_snapshot), else the original's `pre-configured`.
+ */
+export function reconfigureSnapshot(config: PhoenixConfig, g: GuestRef): string {
+  const guest = [...config.containers, ...config.vms].find((c) => c.kind === g.kind && c.id === g.id) as { template_snapshot_name?: string } | undefined;
+  return guest?.template_snapshot_name ?? PRE_CONFIGURED;
+}
 
 const label = (g: GuestRef) => `${g.kind === 'lxc' ? 'CT' : 'VM'} ${g.id}`;
 
@@ -92,23 +101,24 @@ export function createGuestVerbs(deps: ProvisioningDeps) {
       });
     },
 
-    /** Rolls back to `pre-configured` (stopped first, as PVE requires for a container). */
+    /** Rolls back to the guest's configured snapshot (stopped first, as PVE requires for a container). */
     async rollbackToPreConfigured(g: GuestRef): Promise<StepOutcome> {
-      return classified('roll back to the pre-configured snapshot', label(g), async () => {
+      return classified('roll back to the configured snapshot', label(g), async () => {
         const { pve, guest } = await guestClient(g);
         await reattach(pve, `rollback of ${label(g)}`);
         if ((await guest.presence()).state === 'absent') throw permanent(`${label(g)} does not exist: provision it with "phoenix-client start ${g.id}"`, 'PhoenixGuestMissing');
+        const name = reconfigureSnapshot(await deps.loadConfig(), g);
         const snapshots = await guest.snapshots();
-        if (!snapshots.some((s) => s.name === PRE_CONFIGURED)) {
+        if (!snapshots.some((s) => s.name === name)) {
           throw permanent(
-            `${label(g)} has no '${PRE_CONFIGURED}' snapshot to roll back to (it has: ${snapshots.map((s) => s.name).join(', ') || 'none'}); "phoenix-client start ${g.id}" converges it instead`,
+            `${label(g)} has no '${name}' snapshot to roll back to (it has: ${snapshots.filter((s) => s.name !== 'current').map((s) => s.name).join(', ') || 'none'}); "phoenix-client start ${g.id}" converges it instead`,
             'PhoenixNoSnapshot',
           );
         }
         await stop(g);
-        const upid = await guest.rollback(PRE_CONFIGURED);
+        const upid = await guest.rollback(name);
         await waitTask(pve, upid, `rollback of ${label(g)}`);
-        return { changed: true, summary: `rolled back to ${PRE_CONFIGURED}` };
+        return { changed: true, summary: `rolled back to ${name}` };
       });
     },
   };

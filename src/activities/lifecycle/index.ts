@@ -2,10 +2,12 @@
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { createAwaitGuestRun } from './await-guest-run';
 import { createGuestVerbs } from './guest-verbs';
+import { createProvisioningInProgress } from './provisioning-in-progress';
 
 export function createLifecycleActivities(deps: ProvisioningDeps) {
   return {
     awaitGuestRun: createAwaitGuestRun(deps),
+    provisioningInProgress: createProvisioningInProgress(deps),
     ...createGuestVerbs(deps),
   };
 }

@@ -5,18 +5,15 @@
  * heartbeating; a retry after a worker crash joins the same run again.
  */
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
 import type { StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
 import { classified, permanent } from '../common/classify';
-import { cancellation, heartbeat } from '../common/heartbeat';
+import { awaitWorkflowRun } from '../common/await-workflow';
+import { cancellation } from '../common/heartbeat';
 import { readWithRetry } from '../common/read-retry';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import type { TemplateReadyInput } from './types';
-
-const HEARTBEAT_EVERY_MS = 5_000;
 
 export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
   // Retried in place: these reads frame a long wait (see read-retry.ts).
@@ -48,20 +45,14 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
         ],
         staticSummary: `Template CT ${ctid} (needed by a clone)`,
       });
-      heartbeat({ state: `waiting for ${workflowId} (${handle.firstExecutionRunId})` });
-      // Well within the heartbeat timeout, however short the worker made it.
-      const every = Math.min(HEARTBEAT_EVERY_MS, (Context.current().info.heartbeatTimeoutMs ?? Infinity) / 4);
-      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), every);
       try {
         // The template build is shared: cancelling this wait must not cancel it.
-        await Promise.race([handle.result(), cancelled(cancellation())]);
+        await awaitWorkflowRun(handle, `waiting for ${workflowId} (${handle.firstExecutionRunId})`);
       } catch (err) {
         if (err instanceof WorkflowFailedError) {
           throw permanent(`the build of template CT ${ctid} (${workflowId}) failed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
         }
         throw err;
-      } finally {
-        clearInterval(ticker);
       }
       if (!(await snapshotExists(ctid, snapshot))) {
         throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
@@ -70,12 +61,3 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
     });
   };
 }
-
-function cancelled(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(new CancelledFailure('waiting for the template build was cancelled'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
-}
-

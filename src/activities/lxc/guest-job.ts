@@ -4,6 +4,14 @@
  * step), so a retried attempt re-attaches to the job it started instead of starting it
  * again. A script whose hash is recorded in the container already ran with these exact
  * inputs and is skipped.
+ *
+ * A later run (after a cancel, or a run that failed while its job went on) has another job id,
+ * so before starting its own job it looks for a job of the same step still running in the
+ * guest and waits for it: no feature script ever runs twice at once. When that job (or an
+ * earlier one) ran this very script to success, its result is taken over rather than running
+ * the script again. A cancelled step leaves its job running to completion: stopping an
+ * installer halfway (apt, dpkg, a driver build) would leave the guest worse off than letting
+ * it finish, and the next run picks its result up.
  */
 import type { StepOutcome } from '../../shared/progress';
 import { classified, permanent } from '../common/classify';
@@ -37,6 +45,12 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
         return { changed: hostChange !== undefined, summary: hostChange ? `${hostChange}; script ${summary}` : summary };
       }
 
+      const adopted = await earlierJob(host, req);
+      if (adopted) {
+        await markApplied(host, req, marker);
+        return { changed: true, summary: `finished job ${adopted} (started by an earlier run)${hostChange ? `; ${hostChange}` : ''}` };
+      }
+
       const { started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text });
       heartbeat({ jobId: req.jobId, state: started ? 'started' : 're-attached' });
       const signal = cancellation();
@@ -54,9 +68,33 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
         }
         await sleep(POLL_MS, signal);
       }
-      await host.pct.pctExecChecked(req.ctid, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$3"', 'phoenix-mark', APPLIED_DIR, req.script.sha256, marker]);
+      await markApplied(host, req, marker);
       return { changed: true, summary: `${started ? 'ran' : 'finished'} job ${req.jobId}${hostChange ? `; ${hostChange}` : ''}` };
     }, cancellation()),
   );
 }
 
+
+/** What job ids of this step end with (the workflow's `<workflow>-<run>-<stepKey>`). */
+export function stepKeyOf(req: Pick<GuestJobRequest, 'kind' | 'name'>): string {
+  return (req.kind === 'feature' ? `feature-${req.name}` : 'app').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Waits for every other job of this step still running in the guest (an earlier run's), then
+ * returns the id of one that ran this exact script to success, if any.
+ */
+async function earlierJob(host: HostSession, req: GuestJobRequest): Promise<string | undefined> {
+  const signal = cancellation();
+  for (;;) {
+    const others = (await host.jobs.listJobs(req.ctid, stepKeyOf(req))).filter((j) => j.jobId !== req.jobId);
+    const running = others.find((j) => j.state === 'running');
+    if (!running) return others.find((j) => j.state === 'succeeded' && j.scriptSha256 === req.script.sha256)?.jobId;
+    heartbeat({ jobId: running.jobId, state: `waiting for job ${running.jobId} of an earlier run to end` });
+    await sleep(POLL_MS, signal);
+  }
+}
+
+async function markApplied(host: HostSession, req: GuestJobRequest, marker: string): Promise<void> {
+  await host.pct.pctExecChecked(req.ctid, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$3"', 'phoenix-mark', APPLIED_DIR, req.script.sha256, marker]);
+}

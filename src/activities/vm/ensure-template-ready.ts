@@ -5,15 +5,12 @@
  * run, heartbeating; a retry after a worker crash joins the same run again.
  */
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
 import type { StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
 import { vmWorkflowId } from '../../shared/workflow-ids';
 import { classified, permanent } from '../common/classify';
-import { cancellation, heartbeat } from '../common/heartbeat';
+import { awaitWorkflowRun } from '../common/await-workflow';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
-
-const HEARTBEAT_EVERY_MS = 5_000;
 
 export function createEnsureVmTemplateReady(deps: ProvisioningDeps) {
   async function isTemplate(vmid: number): Promise<boolean> {
@@ -40,29 +37,17 @@ export function createEnsureVmTemplateReady(deps: ProvisioningDeps) {
         ],
         staticSummary: `Template VM ${vmid} (needed by a clone)`,
       });
-      heartbeat({ state: `waiting for ${workflowId} (${handle.firstExecutionRunId})` });
-      const ticker = setInterval(() => heartbeat({ state: `waiting for ${workflowId}` }), HEARTBEAT_EVERY_MS);
       try {
         // The template build is shared: cancelling this wait must not cancel it.
-        await Promise.race([handle.result(), cancelled(cancellation())]);
+        await awaitWorkflowRun(handle, `waiting for ${workflowId} (${handle.firstExecutionRunId})`);
       } catch (err) {
         if (err instanceof WorkflowFailedError) {
           throw permanent(`the build of template VM ${vmid} (${workflowId}) failed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
         }
         throw err;
-      } finally {
-        clearInterval(ticker);
       }
       if (!(await isTemplate(vmid))) throw permanent(`${workflowId} finished but VM ${vmid} is not a template (is_template in the config?)`);
       return { changed: true, summary: `built template VM ${vmid} (${workflowId})` };
     });
   };
-}
-
-function cancelled(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(new CancelledFailure('waiting for the template build was cancelled'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
 }

@@ -97,9 +97,11 @@ export async function up(options: UpOptions): Promise<UpResult> {
       related: nodes.map((n) => workflowIdFor({ kind: n.kind, id: n.id })),
       onStep: printer.step,
       onDetail: printer.detail,
+      onConnection: printer.connection,
     });
     printer.close();
-    if (!outcome.ok) throw new Error(`${workflowId} failed: ${outcome.error}`);
+    if (outcome.cancelled) throw new Error(`${workflowId} was cancelled: it started nothing more; the guests' runs already in progress go on ("phoenix-client status <ID>", "phoenix-client cancel <ID>")`);
+    if (!outcome.ok) throw new Error(outcome.unseen ? outcome.error : `${workflowId} failed: ${outcome.error}`);
     const result: UpResult = { workflowId, runId, webUi, levels, report: outcome.result as PhoenixUpResult };
     if (result.report.failed.length > 0 || result.report.skipped.length > 0) throw new UpFailed(result);
     return result;

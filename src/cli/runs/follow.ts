@@ -2,9 +2,20 @@
  * Follows provisioning runs until they finish, reporting each step as it starts and ends.
  * It follows the guest and the templates it is cloned from (their builds run as their own
  * workflows), so a `start 950` on a fresh host shows 900, 901 and 920 being built.
+ *
+ * Only the runs of this invocation: the target run (started or joined), and the runs of the
+ * related ids that were in progress at some point while the target ran. A template built long
+ * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
+ * `FollowState`, so a template two leaves need is reported once. A run that has closed is
+ * queried once more for its final states, then never again (each query of a closed run makes a
+ * worker replay its whole history).
+ *
+ * Temporal going away is not the run failing: the wait for the result reconnects, with a
+ * visible line, for up to `reconnectForMs`, and a run whose end was not seen is reported as
+ * such, never as failed.
  */
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { ServiceError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { progressQuery, type GuestProgress, type StepProgress } from '../../shared/progress';
 
 export interface StepEvent {
@@ -20,6 +31,23 @@ export interface FollowOutcome {
   /** The failure message, naming the guest and the step. */
   error?: string;
   failedStep?: string;
+  /** The run was cancelled (an outcome, not a failure of a step). */
+  cancelled?: boolean;
+  /** Temporal stayed unreachable: how the run ended was not seen. */
+  unseen?: boolean;
+}
+
+/** What a set of follows in one invocation has already reported. */
+export interface FollowState {
+  /** `${workflowId}/${runId}/${step}` → last reported state. */
+  seen: Map<string, string>;
+  details: Map<string, string>;
+  /** Runs (`${workflowId}/${runId}`) whose final states have been read. */
+  finished: Set<string>;
+}
+
+export function followState(): FollowState {
+  return { seen: new Map(), details: new Map(), finished: new Set() };
 }
 
 export interface FollowOptions {
@@ -28,42 +56,62 @@ export interface FollowOptions {
   onStep(event: StepEvent): void;
   /** The running step's live state (a guest job's log tail, a task state), when it changes. */
   onDetail?(workflowId: string, detail: string): void;
+  /** Temporal is unreachable (a line to show), and again with undefined once it is back. */
+  onConnection?(problem: string | undefined): void;
   pollMs?: number;
+  /** How long to keep reconnecting to an unreachable Temporal (default one hour). */
+  reconnectForMs?: number;
+  /** Shared by the follows of one invocation. */
+  state?: FollowState;
 }
 
+const DEFAULT_RECONNECT_MS = 60 * 60 * 1000;
+
 export async function follow(client: Client, target: WorkflowHandle, options: FollowOptions): Promise<FollowOutcome> {
-  const seen = new Map<string, string>(); // `${workflowId}/${step}` → state
-  const details = new Map<string, string>();
-  const watched = [target.workflowId, ...options.related.filter((id) => id !== target.workflowId)];
+  const state = options.state ?? followState();
+  let targetStart = Number.POSITIVE_INFINITY; // the target run's start time, once read
+  const related = options.related.filter((id) => id !== target.workflowId);
   let done = false;
-  const result = target
-    .result()
-    .then((value): FollowOutcome => ({ ok: true, result: value }))
-    .catch((err): FollowOutcome => failureOf(err))
-    .finally(() => (done = true));
+  const result = waitForResult(target, options).finally(() => (done = true));
+
+  /** Reads one run's progress and reports what changed; returns whether the run has closed. */
+  const pollRun = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const description = await handle.describe();
+    const key = `${workflowId}/${description.runId}`;
+    if (state.finished.has(key)) return true;
+    const closed = description.status.name !== 'RUNNING';
+    if (workflowId === target.workflowId) targetStart = Math.min(targetStart, description.startTime.getTime());
+    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
+    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
+      state.finished.add(key); // a run that ended before ours began: not part of this one
+      return true;
+    }
+    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+    for (const step of progress.steps) {
+      const stepKey = `${key}/${step.name}`;
+      if (step.state === 'pending' || state.seen.get(stepKey) === step.state) continue;
+      state.seen.set(stepKey, step.state);
+      options.onStep({ workflowId, id: progress.id, kind: progress.kind, step });
+    }
+    if (closed) {
+      state.finished.add(key);
+      return true;
+    }
+    if (options.onDetail && progress.current) {
+      const detail = runningDetail(description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]);
+      if (detail && state.details.get(workflowId) !== detail) {
+        state.details.set(workflowId, detail);
+        options.onDetail(workflowId, detail);
+      }
+    }
+    return false;
+  };
 
   const poll = async () => {
-    for (const workflowId of watched) {
-      const handle = client.workflow.getHandle(workflowId);
-      let progress: GuestProgress;
-      try {
-        progress = await handle.query(progressQuery);
-      } catch {
-        continue; // not started yet, or not queryable: look again next round
-      }
-      for (const step of progress.steps) {
-        const key = `${workflowId}/${step.name}`;
-        if (step.state === 'pending' || seen.get(key) === step.state) continue;
-        seen.set(key, step.state);
-        options.onStep({ workflowId, id: progress.id, kind: progress.kind, step });
-      }
-      if (options.onDetail && progress.current) {
-        const detail = await runningDetail(handle).catch(() => undefined);
-        if (detail && details.get(workflowId) !== detail) {
-          details.set(workflowId, detail);
-          options.onDetail(workflowId, detail);
-        }
-      }
+    const targetRunId = (target as { firstExecutionRunId?: string }).firstExecutionRunId;
+    for (const [workflowId, runId] of [[target.workflowId, targetRunId] as const, ...related.map((id) => [id, undefined] as const)]) {
+      await pollRun(workflowId, runId).catch(() => undefined); // not started yet, not queryable, Temporal away: next round
     }
   };
 
@@ -75,11 +123,52 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   return result;
 }
 
+/** The run's result; reconnects while Temporal is unreachable instead of calling the run failed. */
+async function waitForResult(handle: WorkflowHandle, options: FollowOptions): Promise<FollowOutcome> {
+  let lostSince: number | undefined;
+  for (;;) {
+    try {
+      const value = await handle.result();
+      if (lostSince !== undefined) options.onConnection?.(undefined);
+      return { ok: true, result: value };
+    } catch (err) {
+      if (!temporalUnreachable(err)) {
+        if (lostSince !== undefined) options.onConnection?.(undefined);
+        return failureOf(err);
+      }
+      const now = Date.now();
+      if (lostSince === undefined) {
+        lostSince = now;
+        options.onConnection?.(`Temporal is unreachable (${causeText(err)}); reconnecting, the run goes on without us…`);
+      }
+      if (now - lostSince > (options.reconnectForMs ?? DEFAULT_RECONNECT_MS)) {
+        return {
+          ok: false,
+          unseen: true,
+          error: `${handle.workflowId}: lost Temporal for ${Math.round((now - lostSince) / 1000)} s; how the run ended was not seen (it may well have completed): "phoenix-client status" tells`,
+        };
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2000, options.pollMs ?? 2000)));
+    }
+  }
+}
+
+/** gRPC status codes of an unreachable or overloaded server: UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNAVAILABLE. */
+const TRANSIENT_CODES = new Set<number>([2, 4, 8, 13, 14]);
+
+function temporalUnreachable(err: unknown): boolean {
+  if (!(err instanceof ServiceError)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && TRANSIENT_CODES.has(code);
+}
+
+function causeText(err: unknown): string {
+  const cause = (err as { cause?: { details?: string; message?: string } }).cause;
+  return (cause?.details || cause?.message || (err as Error).message || String(err)).split('\n')[0]!.slice(0, 120);
+}
+
 /** The heartbeat details of the running activity (what the step is doing right now). */
-async function runningDetail(handle: WorkflowHandle): Promise<string | undefined> {
-  const description = await handle.describe();
-  const pending = description.raw.pendingActivities?.[0];
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
+function runningDetail(payload: Parameters<typeof defaultPayloadConverter.fromPayload>[0] | undefined | null): string | undefined {
   if (!payload) return undefined;
   const details = defaultPayloadConverter.fromPayload<{ state?: string; logTail?: string }>(payload);
   const lastLog = details.logTail?.trim().split('\n').pop();
@@ -88,6 +177,7 @@ async function runningDetail(handle: WorkflowHandle): Promise<string | undefined
 
 function failureOf(err: unknown): FollowOutcome {
   if (err instanceof WorkflowFailedError) {
+    if (err.cause instanceof CancelledFailure) return { ok: false, cancelled: true, error: 'cancelled' };
     const cause = err.cause as (Error & { details?: unknown[] }) | undefined;
     const step = (cause?.details?.[0] as { step?: string } | undefined)?.step;
     return { ok: false, error: cause?.message ?? err.message, ...(step ? { failedStep: step } : {}) };

@@ -3,7 +3,7 @@
  * (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`), started with USE_EXISTING: a `start` while a
  * run is in progress attaches to it instead of racing it.
  */
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Guest } from '../../config';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
@@ -27,8 +27,30 @@ export function workflowTypeFor(kind: Guest['kind']): string {
   return kind === 'lxc' ? 'provisionLxc' : 'provisionVm';
 }
 
+/** The lifecycle verbs' workflow ids for a guest (`phoenix-<verb>-<lxc|vm>-<id>`), but reconfigure's (it provisions through the guest's own id). */
+const BLOCKING_VERBS = ['stop', 'restart', 'delete'] as const;
+
+/** A stop, restart or delete of the guest in progress: provisioning now would race it. */
+export class GuestBusy extends Error {
+  override name = 'GuestBusy';
+}
+
+async function refuseWhileVerbRuns(client: Client, guest: Pick<Guest, 'kind' | 'id'>): Promise<void> {
+  for (const verb of BLOCKING_VERBS) {
+    const workflowId = `phoenix-${verb}-${guest.kind}-${guest.id}`;
+    const status = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name, (err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+    if (status === 'RUNNING') {
+      throw new GuestBusy(`${guest.kind === 'lxc' ? 'CT' : 'VM'} ${guest.id}: not started: ${workflowId} is running; wait for it to end, then start again`);
+    }
+  }
+}
+
 export async function startOrAttach(client: Client, guest: Guest, taskQueue: string): Promise<GuestRun> {
   const workflowId = workflowIdFor(guest);
+  await refuseWhileVerbRuns(client, guest); // one run per guest
   const parent = guest.kind === 'lxc' ? guest.clone_from_ctid : guest.clone_from_vmid;
   const calledAt = Date.now();
   const handle = await client.workflow.start(workflowTypeFor(guest.kind), {

@@ -5,7 +5,7 @@
  */
 import type { StepEvent } from './follow';
 
-const ICON = { running: '▶', done: '✔', skipped: '–', failed: '✘', pending: '·' } as const;
+const ICON = { running: '▶', done: '✔', skipped: '–', failed: '✘', cancelled: '⊘', pending: '·' } as const;
 
 export function progressPrinter(write: (line: string) => void, tty: boolean) {
   let liveLine = false;
@@ -30,6 +30,11 @@ export function progressPrinter(write: (line: string) => void, tty: boolean) {
       } else {
         write(line);
       }
+    },
+    /** Temporal unreachable (a line saying so), or back (undefined). */
+    connection(problem: string | undefined): void {
+      clearLive();
+      write(problem ? `… ${problem}` : '… Temporal is reachable again; following on');
     },
     close: clearLive,
   };

@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PveError, paramError } from '../state/errors';
 import type { Credentials } from './credentials';
+import type { PveRelease } from '../pve-schema';
+import { rootCap } from './privileges';
 
 /**
  * PVE authentication: API tokens (`Authorization: PVEAPIToken=USER@REALM!ID=UUID`,
@@ -30,7 +32,10 @@ function safeEqual(a: string, b: string): boolean {
 const unauthorized = (msg: string): PveError => new PveError(401, msg);
 
 export class Authenticator {
-  constructor(private readonly creds: Credentials) {}
+  constructor(
+    private readonly creds: Credentials,
+    private readonly release: PveRelease = '8.2',
+  ) {}
 
   private hexTime(now = Date.now()): string {
     return Math.floor(now / 1000)
@@ -54,7 +59,7 @@ export class Authenticator {
       username,
       ticket: `${plain}::${hmac(this.creds.ticketKey, plain)}`,
       CSRFPreventionToken: `${hex}:${hmac(this.creds.ticketKey, `${hex}:${username}`)}`,
-      cap: { vms: {}, storage: {}, access: {}, nodes: {}, dc: {}, sdn: {}, mapping: {} },
+      cap: rootCap(this.release),
     };
   }
 

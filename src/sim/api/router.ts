@@ -27,16 +27,16 @@ interface Compiled extends Route {
 }
 
 export class Router {
-  private readonly routes: Compiled[] = [];
+  private readonly routes_: Compiled[] = [];
 
   add(routes: Route[]): this {
-    for (const r of routes) this.routes.push({ ...r, segments: r.path.split('/').filter(Boolean) });
+    for (const r of routes) this.routes_.push({ ...r, segments: r.path.split('/').filter(Boolean) });
     return this;
   }
 
   match(method: string, path: string): { route: Route; path: Record<string, string> } | undefined {
     const segs = path.split('/').filter(Boolean);
-    for (const r of this.routes) {
+    for (const r of this.routes_) {
       if (r.method !== method || r.segments.length !== segs.length) continue;
       const params: Record<string, string> = {};
       let ok = true;
@@ -59,8 +59,13 @@ export class Router {
     return undefined;
   }
 
+  /** Every route's method and path template (the schema generator and validators key on these). */
+  routes(): Array<{ method: Route['method']; path: string }> {
+    return this.routes_.map((r) => ({ method: r.method, path: r.path }));
+  }
+
   /** Every implemented `METHOD path` (the coverage list). */
   list(): string[] {
-    return this.routes.map((r) => `${r.method} /api2/json${r.path}`);
+    return this.routes_.map((r) => `${r.method} /api2/json${r.path}`);
   }
 }

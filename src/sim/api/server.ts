@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:https';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PveError, fail, notImplemented } from '../state/errors';
 import { FlockTable } from '../state/flocks';
@@ -15,6 +17,9 @@ import { lxcRoutes } from './routes/lxc';
 import { qemuRoutes } from './routes/qemu';
 import { handleSimControl } from './sim-controls';
 import { sendData, sendError, type PveVersion } from './wire';
+import { validatorFor, type SchemaValidator } from '../pve-schema';
+import { dispatch } from './dispatch';
+import { multipartParams } from './multipart';
 
 /**
  * The HTTPS front of phoenix-sim: PVE's request handling order —
@@ -34,12 +39,20 @@ export function buildRouter(auth: Authenticator, pveVersion: PveVersion): Router
   return new Router().add(accessRoutes(auth)).add(clusterRoutes(pveVersion)).add(lxcRoutes).add(qemuRoutes);
 }
 
+/** Every route must have its release's schema (regenerate with scripts/gen-pve-schema.ts). */
+function checkSchemaCoverage(router: Router, schema: SchemaValidator): void {
+  const missing = router.routes().filter((r) => !schema.endpoint(r.method, r.path) && !schema.file.absent.includes(`${r.method} ${r.path}`));
+  if (missing.length) throw new Error(`phoenix-sim: no PVE ${schema.release} schema for ${missing.map((r) => `${r.method} ${r.path}`).join(', ')}; run scripts/gen-pve-schema.ts`);
+}
+
 export function createApiServer(opts: ApiServerOptions): Server {
-  const auth = new Authenticator(opts.credentials);
+  const auth = new Authenticator(opts.credentials, opts.pveVersion);
   const router = buildRouter(auth, opts.pveVersion);
+  const schema = validatorFor(opts.pveVersion);
+  checkSchemaCoverage(router, schema);
   // Sending the CA after the node certificate lets clients pin either of them.
   const server = createServer({ cert: opts.tls.certPem + opts.tls.caPem, key: opts.tls.keyPem, keepAliveTimeout: 5000 }, (req, res) => {
-    handle(opts, auth, router, req, res).catch((err) => {
+    handle(opts, auth, router, schema, req, res).catch((err) => {
       if (!res.headersSent) sendError(res, fail((err as Error).message ?? String(err)), opts.pveVersion);
       else res.destroy();
     });
@@ -47,13 +60,15 @@ export function createApiServer(opts: ApiServerOptions): Server {
   return server;
 }
 
-async function handle(opts: ApiServerOptions, auth: Authenticator, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ApiServerOptions, auth: Authenticator, router: Router, schema: SchemaValidator, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'https://sim');
   const method = (req.method ?? 'GET').toUpperCase();
   if (url.pathname.startsWith('/sim/') || url.pathname === '/sim') return handleSimControl(opts.state, () => router.list(), req, res, url);
 
   const relPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
+  /** An upload's temporary file, removed when the request fails (as pve-http-server does). */
+  let uploaded: string | undefined;
   try {
     const body = await readBody(req);
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw notImplemented(method, url.pathname);
@@ -67,18 +82,21 @@ async function handle(opts: ApiServerOptions, auth: Authenticator, router: Route
     const fault = opts.state.faults.match('api', `${method} ${relPath}`);
     if (fault && (await applyFault(fault, relPath, opts, res, req))) return;
 
-    const params: Params = bodyParams(body, req.headers['content-type']);
+    const contentType = req.headers['content-type'] ?? '';
+    const params: Params = /^multipart\/form-data/i.test(contentType)
+      ? multipartParams(body, contentType, (hostPath, data) => {
+          const real = opts.state.hostPath(hostPath);
+          mkdirSync(dirname(real), { recursive: true });
+          writeFileSync(real, data);
+          uploaded = real;
+        })
+      : bodyParams(body, contentType);
     // Query parameters override body parameters of the same name.
     Object.assign(params, parseFormEncoded(url.search.slice(1)));
-    for (const [k, v] of Object.entries(matched.path)) {
-      const given = params[k];
-      if (given !== undefined && String(given) !== v) throw new PveError(400, 'Parameter verification failed.', { [k]: 'duplicate parameter (already defined in URI) with conflicting values!' });
-      delete params[k];
-    }
-    delete params._dc;
-    const result = await matched.route.handler({ state: opts.state, op: { user: who.user, via: 'api' }, params, path: matched.path });
+    const result = await dispatch(opts.state, schema, { user: who.user, via: 'api' }, method, relPath, matched, params);
     sendData(res, result);
   } catch (err) {
+    if (uploaded) rmSync(uploaded, { force: true });
     const pveErr = err instanceof PveError ? err : fail(err instanceof Error ? err.message : String(err));
     if (pveErr.status === 401) {
       // PVE answers failed authentication only after 3 s (scaled here by timeScale).

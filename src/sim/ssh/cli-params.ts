@@ -1,4 +1,6 @@
 import type { Params } from '../state/types';
+import { paramError } from '../state/errors';
+import { parseBoolean, type SchemaValidator } from '../pve-schema';
 import { die } from './command-io';
 
 /**
@@ -37,4 +39,28 @@ export function requireVmid(value: string | undefined, usage: string): number {
   if (value === undefined) die(`400 not enough arguments\n${usage}`);
   if (!/^[1-9][0-9]{2,8}$/.test(value)) die(`400 Parameter verification failed.\nvmid: invalid format - value does not look like a valid VM ID\n${usage}`);
   return Number(value);
+}
+
+/** PVE's CLI (get_options) reads boolean options as yes/no/true/false/on/off/1/0. */
+export function cliBooleans(schema: SchemaValidator, method: string, path: string, params: Params): Params {
+  const out: Params = { ...params };
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v !== 'string') continue;
+    const b = parseBoolean(v);
+    if (b !== undefined && schema.paramType(method, path, k) === 'boolean') out[k] = b;
+  }
+  return out;
+}
+
+/**
+ * pct/qm check their options against the API method they call (`pct set` is
+ * `PUT .../config`): the same schema, the same 400 and per-option messages.
+ */
+export function checkCliParams(schema: SchemaValidator, method: string, path: string, params: Params): Params {
+  const out = cliBooleans(schema, method, path, params);
+  const target = schema.resolve(method, path);
+  if (!target) return out;
+  const errors = schema.validate(method, target.template, { ...out, ...target.path });
+  if (errors) throw paramError(errors);
+  return out;
 }

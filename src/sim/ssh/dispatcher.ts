@@ -9,13 +9,15 @@ import { zfs } from './commands/zfs';
 import { pvesm } from './commands/pvesm';
 import { HOST_FILE_COMMANDS } from './commands/host-files';
 import { MACHINE_COMMANDS } from '../host/commands';
+import { pvesh } from './commands/pvesh';
+import { pveversion } from './commands/pveversion';
 
 /**
  * The simulated hypervisor's command table. A command line is split into words without a
  * shell (see shell-words.ts); the first word, with any /usr/sbin-style directory removed,
  * picks the handler. Anything else is "command not found" (127), as bash would say.
  */
-export const HOST_COMMANDS: Record<string, HostCommand> = { pct, qm, zfs, pvesm, ...HOST_FILE_COMMANDS, ...MACHINE_COMMANDS };
+export const HOST_COMMANDS: Record<string, HostCommand> = { pct, qm, zfs, pvesm, pvesh, pveversion, ...HOST_FILE_COMMANDS, ...MACHINE_COMMANDS };
 
 export interface CommandStreams {
   stdin: Readable;

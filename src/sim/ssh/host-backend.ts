@@ -8,6 +8,7 @@ import type { ZfsPool } from '../state/zfs';
 import type { GuestType } from '../state/types';
 import type { GuestRuntime } from '../guest/guest-runtime';
 import type { HostMachine } from '../host/machine';
+import type { SimState } from '../state';
 
 /**
  * What the SSH side needs from the simulator's state: the same operation objects the HTTPS
@@ -27,6 +28,8 @@ export interface SshHost {
   guestRuntime: GuestRuntime;
   /** The host as a machine (disks, packages, users, boot): what `phoenix-client setup` changes. */
   machine?: HostMachine;
+  /** The whole simulated host (`pvesh` calls its API routes). */
+  state: SimState;
   /** Replaces a guest's config with the text written to its file under /etc/pve (pmxcfs write). */
   writeConfigFile(type: GuestType, vmid: number, text: string): void;
   /** Marks the state dirty after a change made outside the operation objects (raw `zfs`). */

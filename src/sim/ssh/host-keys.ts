@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
@@ -17,12 +17,44 @@ export interface SshKeys {
   rootPrivateKeyFile: string;
 }
 
+function sshString(data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+
+/**
+ * An ed25519 pair from node:crypto written in OpenSSH's `openssh-key-v1` format (unencrypted).
+ * ssh2's own generator now and then writes a key it cannot parse back; this one is checked
+ * with ssh2's parser before it is kept.
+ */
+export function generateEd25519(comment: string): { private: string; public: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
+  const check = randomBytes(4);
+  let secret = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const pad = (8 - (secret.length % 8)) % 8;
+  secret = Buffer.concat([secret, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
+  const one = Buffer.alloc(4);
+  one.writeUInt32BE(1);
+  const blob = Buffer.concat([Buffer.from('openssh-key-v1\0'), sshString('none'), sshString('none'), sshString(''), one, sshString(publicBlob), sshString(secret)]);
+  const lines = blob.toString('base64').match(/.{1,70}/g)!;
+  const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`;
+  const pubLine = `ssh-ed25519 ${publicBlob.toString('base64')} ${comment}`;
+  const parsed = utils.parseKey(pem);
+  if (parsed instanceof Error || utils.parseKey(pubLine) instanceof Error) throw new Error(`phoenix-sim: generated an unparsable ed25519 key (${parsed instanceof Error ? parsed.message : 'public'})`);
+  return { private: pem, public: pubLine };
+}
+
 function loadOrGenerate(dir: string, name: string, comment: string): { privateKey: string; publicKey: string; file: string } {
   const file = join(dir, name);
   if (!existsSync(file)) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const pair = generateEd25519(comment);
     writeFileSync(file, pair.private, { mode: 0o600 });
-    writeFileSync(`${file}.pub`, `${pair.public.trim()}\n`, { mode: 0o644 });
+    writeFileSync(`${file}.pub`, `${pair.public}\n`, { mode: 0o644 });
   }
   return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim(), file };
 }

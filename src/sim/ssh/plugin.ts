@@ -33,6 +33,7 @@ export function sshEndpoint(options: { hostProfile?: HostProfile } = {}): SshPlu
       machine: new HostMachine(state, node, options.hostProfile),
       writeConfigFile: (type, vmid, text) => state.writeConfFile(vmid, type, text, CLI_USER, node),
       changed: () => state.changed(),
+      state,
     };
     const server = await startSshServer({ host: backend, keys, rootPassword: loadOrCreateCredentials(stateDir).rootPassword, port, bindAddress: host });
     return {

@@ -147,7 +147,7 @@ export class ClusterViews {
     const start = f.start ?? 0;
     const limit = f.limit ?? 50;
     const data = list.slice(start, start + limit).map((t) => {
-      const e: Record<string, unknown> = { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, user: t.user };
+      const e: Record<string, unknown> = { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, ...splitTokenUser(t.user) };
       if (t.status === 'running') e.status = 'RUNNING';
       else {
         e.status = t.exitstatus;
@@ -161,12 +161,7 @@ export class ClusterViews {
   taskStatus(node: string, upid: string): Record<string, unknown> {
     this.requireNode(node);
     const t = this.findTask(upid);
-    const e: Record<string, unknown> = { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, status: t.status };
-    const bang = t.user.indexOf('!');
-    if (bang >= 0) {
-      e.user = t.user.slice(0, bang);
-      e.tokenid = t.user.slice(bang + 1);
-    } else e.user = t.user;
+    const e: Record<string, unknown> = { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, status: t.status, ...splitTokenUser(t.user) };
     if (t.status === 'stopped') e.exitstatus = t.exitstatus;
     return e;
   }
@@ -186,4 +181,10 @@ export class ClusterViews {
     if (!t) throw paramError({ upid: 'no such task' });
     return t;
   }
+}
+
+/** PVE reports a token's tasks as `user` + `tokenid` (`root@pam` + `phoenix`), never `root@pam!phoenix`. */
+function splitTokenUser(user: string): { user: string; tokenid?: string } {
+  const bang = user.indexOf('!');
+  return bang < 0 ? { user } : { user: user.slice(0, bang), tokenid: user.slice(bang + 1) };
 }

@@ -1,3 +1,4 @@
+import type { PveRelease, SchemaValidator } from '../pve-schema';
 import type { SimClock } from './clock';
 import type { Faults } from './faults';
 import type { FlockTable } from './flocks';
@@ -90,6 +91,8 @@ export interface SimContext {
   fs: GuestFilesystems;
   agent: GuestAgentRuntime;
   durations: Durations;
+  release: PveRelease;
+  schema: SchemaValidator;
   /** Marks the state dirty (persisted soon after). */
   changed(): void;
 }

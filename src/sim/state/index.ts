@@ -1,3 +1,4 @@
+import { validatorFor, type PveRelease, type SchemaValidator } from '../pve-schema';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SimClock } from './clock';
@@ -49,6 +50,8 @@ export interface SimStateOptions {
   nextIdRange?: [number, number];
   guestFilesystems?: GuestFilesystems;
   guestAgent?: GuestAgentRuntime;
+  /** The PVE release simulated (its API schema, defaults and wordings); default 8.2. */
+  pveVersion?: PveRelease;
 }
 
 /**
@@ -76,6 +79,9 @@ export class SimState {
   readonly cluster: ClusterViews;
   readonly nodes: string[];
   readonly durations: Durations;
+  readonly release: PveRelease;
+  /** The release's API schema, compiled once: both the HTTP API and the SSH commands validate with it. */
+  readonly schema: SchemaValidator;
   /** Guest processes append JSON lines here (`PHOENIX_SIM_EVENTS`); the ledger merges them. */
   readonly guestEventsFile: string;
   /** Real folder standing for the host's `/` (storage dirs, snippets, uploaded files). */
@@ -96,6 +102,8 @@ export class SimState {
     this.nodes = opts.nodes?.length ? [...opts.nodes] : ['pve'];
     this.clock = new SimClock(opts.timeScale ?? 1);
     this.durations = { ...DEFAULT_DURATIONS, ...opts.durations };
+    this.release = opts.pveVersion ?? '8.2';
+    this.schema = validatorFor(this.release);
     this.faults = new Faults(opts.faults ?? [], opts.faultSeed ?? 1);
     this.tasks = new TaskManager(this.clock, this.faults);
     this.flocks = new FlockTable(this.clock);
@@ -123,6 +131,8 @@ export class SimState {
         return self.agent;
       },
       durations: this.durations,
+      release: this.release,
+      schema: this.schema,
       changed: () => this.changed(),
     };
     this.lxc = new LxcOps(this.ctx);

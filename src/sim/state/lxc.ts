@@ -5,7 +5,7 @@ import { normalizeLxcNet, printMount } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint, MOUNT_KEY } from './mountpoints';
 import { parsePropertyString, parseSize, formatSize } from './property-string';
-import { checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskHandle } from './tasks';
@@ -60,13 +60,18 @@ export class LxcOps {
   async create(op: OpContext, node: string, params: Params): Promise<TaskHandle> {
     this.requireNode(node);
     const vmidErr = checkVmid(single(params, 'vmid'));
-    const { config, extra } = validateConfigParams('lxc', params, ['vmid'], 'create');
+    const { config, extra } = validateConfigParams(this.ctx.schema, 'lxc', params, ['vmid'], 'create');
     const errors: Record<string, string> = {};
     if (vmidErr) errors.vmid = vmidErr;
     if (!extra.ostemplate) errors.ostemplate = SCHEMA_MISSING;
     if (Object.keys(errors).length) throw paramError(errors);
     const vmid = Number(single(params, 'vmid'));
-    const unprivileged = (config.unprivileged ?? '1') === '1';
+    // pve-container checks the VMID is free before the template and the storages.
+    this.ctx.guests.checkUnused(vmid);
+    // pve-container 6.0 (PVE 9.0) made unprivileged the default; 5.x (PVE 8.2) created privileged containers.
+    const unprivileged = (config.unprivileged ?? (this.ctx.release === '9.0' ? '1' : '0')) === '1';
+    if (unprivileged) config.unprivileged = '1';
+    else delete config.unprivileged;
     this.checkRootOnly(op, config, unprivileged);
     const ostemplate = String(extra.ostemplate);
     const storage = String(extra.storage ?? 'local');
@@ -79,7 +84,6 @@ export class LxcOps {
       if (mp.type === 'volume' && mp.storage) this.ctx.storages.requireContent(mp.storage, node, 'rootdir', key === 'rootfs' && !params.rootfs ? 'storage' : key);
     }
     if (!this.ctx.storages.fileExists(ostemplate)) throw fail(`can't find file '${ostemplate}'`);
-    this.ctx.guests.checkUnused(vmid);
     for (const key of Object.keys(config).filter((k) => /^net\d+$/.test(k))) config[key] = normalizeLxcNet(key, config[key]!);
 
     const g: GuestRecord = { vmid, type: 'lxc', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
@@ -109,7 +113,6 @@ export class LxcOps {
         g.config.hostname ??= `CT${vmid}`;
         g.config.memory ??= '512';
         g.config.swap ??= '512';
-        g.config.unprivileged ??= '1';
         await this.ctx.fs.create(vmid);
         delete g.config.lock;
         this.ctx.changed();
@@ -161,7 +164,7 @@ export class LxcOps {
         base = { config: snap.config, lxc: snap.lxc };
       }
       if (storage !== undefined && !full) throw fail("parameter 'storage' not allowed for linked clones");
-      if (running && snapname === undefined && full) throw fail('Full clone of a running container is only possible from a snapshot');
+      if (running && snapname === undefined && full) throw fail('Cannot do full clones on a running container without snapshots');
       const disks = Object.keys(base.config).filter((k) => MOUNT_KEY.test(k)).sort();
       for (const key of disks) {
         const mp = parseMountPoint(base.config[key]!);
@@ -244,20 +247,17 @@ export class LxcOps {
       section = { ...snap.config, ...(snap.description ? { description: snap.description } : {}) };
       lxc = snap.lxc;
     }
-    const out: Record<string, unknown> = { ...configToJson('lxc', section), digest: GuestStore.digest(g) };
+    const out: Record<string, unknown> = { ...configToJson(this.ctx.schema, 'lxc', section), digest: GuestStore.digest(g) };
     if (lxc.length) out.lxc = lxc.map(([k, v]) => [k, v]);
     return out;
   }
 
   /** `PUT config`: synchronous; only keys whose value differs count as changes. */
   async setConfig(op: OpContext, node: string, vmid: number | string, params: Params): Promise<void> {
-    const { config, extra } = validateConfigParams('lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
+    const { config, extra } = validateConfigParams(this.ctx.schema, 'lxc', params, ['delete', 'revert', 'digest', 'vmid'], 'set');
     const g = this.guest(node, vmid);
-    const deletes = String(extra.delete ?? '')
-      .split(/[,;\s]+/)
-      .filter(Boolean);
-    if (Object.keys(config).length === 0 && deletes.length === 0 && !extra.revert) throw fail('no options specified');
-    for (const d of deletes) if (!/^[a-z][a-z0-9_-]*$/.test(d) || (!(d in g.config) && !/^(mp|net|dev|unused)\d+$|^[a-z]+$/.test(d))) throw paramError({ delete: `unknown option '${d}'` });
+    if (Object.keys(config).length === 0 && extra.delete === undefined && extra.revert === undefined) throw fail('no options specified');
+    const deletes = checkDeleteRevert(this.ctx.schema, 'lxc', config, extra);
     this.checkRootOnly(op, config, g.config.unprivileged === '1');
     for (const d of deletes) if (/^(mp\d+|dev\d+)$/.test(d) && op.user !== 'root@pam' && g.config[d]) this.checkRootOnly(op, { [d]: g.config[d]! }, g.config.unprivileged === '1');
     const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('lxc', g.vmid), CONFIG_LOCK_TIMEOUT_MS);
@@ -379,6 +379,19 @@ export class LxcOps {
       await t.work(kind === 'stop' ? this.ctx.durations.vzstop : this.ctx.durations.vzshutdown);
       await this.markStopped(g);
       this.record(kind === 'stop' ? 'lxc.stop' : 'lxc.shutdown', op, g, {}, t.upid);
+    });
+  }
+
+  /** `POST status/reboot`: a `vzreboot` task (shutdown, then start); refused at once when the CT is not running. */
+  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (g.status !== 'running') throw fail(`CT ${g.vmid} not running`);
+    return this.task(op, node, 'vzreboot', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      await t.work(this.ctx.durations.vzshutdown);
+      await this.markStopped(g);
+      await this.runStart(op, g, t);
+      this.record('lxc.reboot', op, g, {}, t.upid);
     });
   }
 

@@ -8,7 +8,7 @@ import { normalizeQemuNet, printDrive } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
-import { checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
@@ -114,13 +114,14 @@ export class QemuOps {
   async create(op: OpContext, node: string, params: Params): Promise<TaskHandle> {
     this.requireNode(node);
     const vmidErr = checkVmid(single(params, 'vmid'));
-    const { config: raw, extra } = validateConfigParams('qemu', params, ['vmid'], 'create');
+    const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['vmid'], 'create');
     if (vmidErr) throw paramError({ vmid: vmidErr });
     const vmid = Number(single(params, 'vmid'));
+    // qemu-server checks the VMID is free before cloud-init values, storages and import sources.
+    this.ctx.guests.checkUnused(vmid);
     this.checkRootOnly(op, raw);
     const config = this.normalize(raw);
     this.checkImportSources(config);
-    this.ctx.guests.checkUnused(vmid);
     const g: GuestRecord = { vmid, type: 'qemu', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
     g.config.smbios1 ??= `uuid=${randomUUID()}`;
     g.config.vmgenid ??= randomUUID();
@@ -269,20 +270,18 @@ export class QemuOps {
       if (!snap) throw fail(`snapshot '${opts.snapshot}' does not exist`);
       section = snap.config;
     }
-    const out: Record<string, unknown> = { ...configToJson('qemu', section), digest: GuestStore.digest(g) };
+    const out: Record<string, unknown> = { ...configToJson(this.ctx.schema, 'qemu', section), digest: GuestStore.digest(g) };
     if (out.cipassword !== undefined) out.cipassword = '**********';
     return out;
   }
 
   /** `PUT config` (sync, returns null) and `POST config` (a `qmconfig` task): both take the config flock first. */
   async setConfig(op: OpContext, node: string, vmid: number | string, params: Params, mode: 'sync' | 'async'): Promise<TaskHandle | undefined> {
-    const { config: raw, extra } = validateConfigParams('qemu', params, ['delete', 'revert', 'digest', 'skiplock', 'force', 'background_delay', 'vmid'], 'set');
+    const { config: raw, extra } = validateConfigParams(this.ctx.schema, 'qemu', params, ['delete', 'revert', 'digest', 'skiplock', 'force', 'background_delay', 'vmid'], 'set');
     this.requireNode(node);
     if (extra.skiplock !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
-    const deletes = String(extra.delete ?? '')
-      .split(/[,;\s]+/)
-      .filter(Boolean);
-    if (Object.keys(raw).length === 0 && deletes.length === 0 && !extra.revert) throw fail('no options specified');
+    if (Object.keys(raw).length === 0 && !extra.delete && !extra.revert) throw fail('no options specified');
+    const deletes = checkDeleteRevert(this.ctx.schema, 'qemu', raw, extra);
     this.checkRootOnly(op, raw);
     const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('qemu', Number(vmid)), CONFIG_LOCK_TIMEOUT_MS);
     let handedOff = false;
@@ -402,6 +401,19 @@ export class QemuOps {
       await t.work(kind === 'stop' ? this.ctx.durations.qmstop : this.ctx.durations.qmshutdown);
       await this.markStopped(g);
       this.record(kind === 'stop' ? 'qemu.stop' : 'qemu.shutdown', op, g, {}, t.upid);
+    });
+  }
+
+  /** `POST status/reboot`: a `qmreboot` task (guest shutdown, then start); refused at once when the VM is not running. */
+  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
+    const g = this.guest(node, vmid);
+    if (g.status !== 'running') throw fail(`VM ${g.vmid} not running`);
+    return this.task(op, node, 'qmreboot', g.vmid, async (t) => {
+      GuestStore.checkLock(g);
+      await t.work(this.ctx.durations.qmshutdown);
+      await this.markStopped(g);
+      await this.runStart(op, g, t);
+      this.record('qemu.reboot', op, g, {}, t.upid);
     });
   }
 
@@ -543,7 +555,7 @@ export class QemuOps {
   // ----------------------------------------------------------------- agent
 
   /** `assert_agent_available`, in PVE's order. */
-  private agentReady(node: string, vmid: number | string): GuestRecord {
+  agentReady(node: string, vmid: number | string): GuestRecord {
     const g = this.guest(node, vmid);
     if (!agentEnabled(g)) throw fail('No QEMU guest agent configured');
     if (g.status !== 'running') throw fail(`VM ${g.vmid} is not running`);

@@ -1,5 +1,6 @@
 import { SCHEMA_MISSING, SCHEMA_UNKNOWN, paramError } from './errors';
 import type { ConfigSection, GuestType, Params } from './types';
+import { splitList, type SchemaValidator } from '../pve-schema';
 
 /**
  * The parts of PVE's JSON schema the simulator enforces: which keys exist
@@ -8,36 +9,22 @@ import type { ConfigSection, GuestType, Params } from './types';
  */
 export type ValueKind = 'int' | 'bool' | 'number' | 'string';
 
-const LXC_KEYS: Array<[RegExp, ValueKind]> = [
-  [/^(cores|memory|swap|cpuunits|tty)$/, 'int'],
-  [/^(onboot|protection|unprivileged|template|console|debug)$/, 'bool'],
-  [/^(cpulimit)$/, 'number'],
-  [/^(lock|ostype|hostname|description|searchdomain|nameserver|timezone|rootfs|cmode|features|hookscript|tags|arch|startup|entrypoint|env|parent|snaptime)$/, 'string'],
-  [/^(mp|net|unused|dev)\d+$/, 'string'],
-];
+/** The endpoint whose parameters are a guest's config keys, and its parameters that are not config keys. */
+const CONFIG_ENDPOINT: Record<GuestType, [string, string]> = { lxc: ['PUT', '/nodes/{node}/lxc/{vmid}/config'], qemu: ['POST', '/nodes/{node}/qemu/{vmid}/config'] };
+const NOT_CONFIG = new Set(['delete', 'revert', 'digest', 'node', 'vmid', 'skiplock', 'force', 'background_delay']);
+const KINDS: Record<string, ValueKind> = { integer: 'int', boolean: 'bool', number: 'number' };
 
-const QEMU_KEYS: Array<[RegExp, ValueKind]> = [
-  [/^(cores|sockets|balloon|vcpus|cpuunits|shares|migrate_downtime|migrate_speed)$/, 'int'],
-  [/^(onboot|template|protection|numa|acpi|kvm|tablet|localtime|autostart|ciupgrade|freeze|reboot)$/, 'bool'],
-  [/^(cpulimit)$/, 'number'],
-  [
-    /^(memory|agent|arch|args|bios|boot|bootdisk|cdrom|cicustom|cipassword|citype|ciuser|cpu|description|efidisk0|hookscript|hotplug|hugepages|keyboard|lock|machine|meta|name|nameserver|ostype|scsihw|searchdomain|smbios1|sshkeys|startup|tags|tpmstate0|vga|vmgenid|watchdog|parent|snaptime|vmstate|runningmachine|runningcpu|affinity|rng0|audio0|spice_enhancements|ivshmem|startdate|tdf|kvm64)$/,
-    'string',
-  ],
-  [/^(net|ide|sata|scsi|virtio|ipconfig|hostpci|usb|serial|parallel|unused|numa|virtiofs)\d+$/, 'string'],
-];
-
-const LXC_CREATE_ONLY = new Set(['ostemplate', 'storage', 'password', 'ssh-public-keys', 'start', 'pool', 'force', 'restore', 'unique', 'ignore-unpack-errors', 'bwlimit', 'ha-managed']);
-const QEMU_CREATE_ONLY = new Set(['pool', 'storage', 'start', 'archive', 'unique', 'live-restore', 'force', 'bwlimit', 'import-working-storage']);
-const CREATE_BOOLS = new Set(['start', 'force', 'restore', 'unique', 'ignore-unpack-errors', 'ha-managed', 'live-restore']);
-
-export function keyKind(type: GuestType, key: string): ValueKind | undefined {
-  for (const [re, kind] of type === 'lxc' ? LXC_KEYS : QEMU_KEYS) if (re.test(key)) return kind;
-  return undefined;
+/** The kind of a config key in this release's schema; undefined for keys PVE does not define (`net32`, `lxc.*`). */
+export function keyKind(schema: SchemaValidator, type: GuestType, key: string): ValueKind | undefined {
+  if (NOT_CONFIG.has(key)) return undefined;
+  const [method, path] = CONFIG_ENDPOINT[type];
+  const p = schema.endpoint(method, path)?.get(key);
+  if (!p) return undefined;
+  return KINDS[p.schema.type ?? ''] ?? 'string';
 }
 
-export function isConfigKey(type: GuestType, key: string): boolean {
-  return keyKind(type, key) !== undefined;
+export function isConfigKey(schema: SchemaValidator, type: GuestType, key: string): boolean {
+  return keyKind(schema, type, key) !== undefined;
 }
 
 /** PVE accepts these spellings for booleans and stores 0/1. */
@@ -96,22 +83,23 @@ export interface ConfigParamsResult {
  * be a config key or in `allowedExtra`; values are type-checked. All problems
  * are reported at once, as PVE's schema validator does.
  */
-export function validateConfigParams(type: GuestType, params: Params, allowedExtra: string[], mode: 'create' | 'set'): ConfigParamsResult {
+export function validateConfigParams(schema: SchemaValidator, type: GuestType, params: Params, allowedExtra: string[], mode: 'create' | 'set'): ConfigParamsResult {
   const errors: Record<string, string> = {};
   const config: ConfigSection = {};
   const extra: Record<string, string | string[]> = {};
-  const createOnly = type === 'lxc' ? LXC_CREATE_ONLY : QEMU_CREATE_ONLY;
+  const createParams = schema.endpoint('POST', `/nodes/{node}/${type}`);
   for (const [key, raw] of Object.entries(params)) {
     if (raw === undefined || key === 'node' || key === '_dc') continue;
-    if (allowedExtra.includes(key) || (mode === 'create' && createOnly.has(key))) {
-      if (CREATE_BOOLS.has(key)) {
+    const createOnly = mode === 'create' && !isConfigKey(schema, type, key) ? createParams?.get(key) : undefined;
+    if (allowedExtra.includes(key) || createOnly) {
+      if (createOnly?.schema.type === 'boolean') {
         const b = parseBool(single(params, key) ?? '');
         if (b === undefined) errors[key] = `type check ('boolean') failed - got '${single(params, key)}'`;
         else extra[key] = b;
       } else extra[key] = raw;
       continue;
     }
-    const kind = keyKind(type, key);
+    const kind = keyKind(schema, type, key);
     if (!kind || key === 'parent' || key === 'snaptime' || key === 'digest') {
       errors[key] = SCHEMA_UNKNOWN;
       continue;
@@ -129,11 +117,34 @@ export function validateConfigParams(type: GuestType, params: Params, allowedExt
 }
 
 /** A config section as the API returns it: integers and booleans as JSON numbers, the rest as strings. */
-export function configToJson(type: GuestType, config: ConfigSection): Record<string, string | number> {
+export function configToJson(schema: SchemaValidator, type: GuestType, config: ConfigSection): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(config)) {
-    const kind = keyKind(type, k);
+    const kind = keyKind(schema, type, k);
     out[k] = (kind === 'int' || kind === 'bool' || k === 'snaptime') && /^-?\d+$/.test(v) ? Number(v) : v;
   }
   return out;
+}
+
+/**
+ * `delete`/`revert` as qemu-server's and pve-container's update code check them: every
+ * listed key must be an option of the release (`unknown option`), and may not be set or
+ * reverted in the same call. Returns the keys to delete (qemu: `cdrom` means `ide2`).
+ */
+export function checkDeleteRevert(schema: SchemaValidator, type: GuestType, config: ConfigSection, extra: Record<string, string | string[]>): string[] {
+  const revert = splitList(String(extra.revert ?? ''));
+  for (const opt of revert) {
+    if (!isConfigKey(schema, type, opt)) throw paramError({ revert: `unknown option '${opt}'` });
+    if (config[opt] !== undefined) throw paramError({ [type === 'qemu' ? 'delete' : 'revert']: `you can't use '-${opt}' and ${type === 'qemu' ? '' : "'"}-revert ${opt}' at the same time` });
+  }
+  const deletes: string[] = [];
+  for (let opt of splitList(String(extra.delete ?? ''))) {
+    if (type === 'qemu' && opt === 'cdrom') opt = 'ide2';
+    if (type === 'lxc' && !isConfigKey(schema, type, opt)) throw paramError({ delete: `unknown option '${opt}'` });
+    if (config[opt] !== undefined) throw paramError({ delete: `you can't use '-${opt}' and -delete ${opt}' at the same time` });
+    if (revert.includes(opt)) throw paramError({ [type === 'qemu' ? 'revert' : 'delete']: `you can't use '-delete ${opt}' and '-revert ${opt}' at the same time` });
+    if (type === 'qemu' && !isConfigKey(schema, type, opt)) throw paramError({ delete: `unknown option '${opt}'` });
+    deletes.push(opt);
+  }
+  return deletes;
 }

@@ -78,6 +78,11 @@ export class Storages {
     return s && (!s.nodes || s.nodes.includes(node)) ? s : undefined;
   }
 
+  /** storage.cfg: every storage, whichever nodes it is on. */
+  all(): StorageSpec[] {
+    return [...this.specs];
+  }
+
   listOn(node: string): StorageSpec[] {
     return this.specs.filter((s) => !s.nodes || s.nodes.includes(node));
   }

@@ -101,6 +101,11 @@ export class TaskManager {
     return this.records.get(upid);
   }
 
+  /** Settles when the task has stopped (at once for a finished or unknown one). */
+  wait(upid: string): Promise<TaskRecord | undefined> {
+    return this.running.get(upid) ?? Promise.resolve(this.records.get(upid));
+  }
+
   all(): TaskRecord[] {
     return [...this.records.values()];
   }

@@ -59,7 +59,8 @@ export function allocVolume(ctx: SimContext, spec: StorageSpec, vmid: number, ki
 export function freeVolume(ctx: SimContext, mp: MountPoint, vmid: number): string | undefined {
   const ds = datasetOf(ctx, mp);
   if (!ds || !ctx.zfs.exists(ds)) return undefined;
-  const owner = /-(\d+)-disk-\d+$/.exec(ds)?.[1];
+  // PVE's volume names carry their owner: vm-/base-/subvol-/basevol-<vmid>-disk-N, vm-<vmid>-cloudinit.
+  const owner = /(?:^|\/)(?:vm|base|subvol|basevol)-(\d+)-(?:disk-\d+|cloudinit)$/.exec(ds)?.[1];
   if (owner !== String(vmid)) return `volume '${mp.volume}' not owned by guest ${vmid}, skipped`;
   zfsCall(() => ctx.zfs.destroy(ds, { recursive: true }));
   return undefined;

@@ -13,12 +13,14 @@
  *
  * Children are abandoned, not cancelled, when this workflow is: a `start` may be waiting on the
  * same build (a template), as ensureLxcTemplateReady's wait never cancels a shared build either.
+ * The cancelled `phoenixUp` starts nothing more, stops waiting for the children in progress (they
+ * go on and finish; `phoenix-client cancel <ID>` stops one) and ends CANCELED.
  *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
 import {
-  ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo,
+  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LifecycleActivities } from '../../activities/lifecycle';
@@ -27,15 +29,19 @@ import { templateWait } from '../activity-presets';
 import { describeFailure } from '../failure-text';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
+import { UP_ABANDONS_CHILDREN } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
 
 export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
 
-type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed };
+type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed } | { ok: 'cancelled'; cancellation: unknown };
 
 export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult> {
+  // Runs started before this change cancel-requested their children (the default) and reported
+  // a cancelled child as failed; they replay that way.
+  const abandonOnCancel = patched(UP_ABANDONS_CHILDREN);
   const limit = input.concurrencyPerNode ?? 2;
   if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`concurrencyPerNode must be a positive integer, got ${limit}`, 'PhoenixBadInput');
   const nodes = new Map(input.nodes.map((n) => [n.id, n]));
@@ -52,8 +58,9 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
 
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
+  let cancellation: { error: unknown } | undefined;
 
-  while (pending.size > 0 || running.size > 0) {
+  while ((pending.size > 0 && !cancellation) || running.size > 0) {
     // Anything whose prerequisite failed or was skipped will never run.
     let changed = true;
     while (changed) {
@@ -68,7 +75,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
         changed = true;
       }
     }
-    for (const id of [...pending]) {
+    for (const id of cancellation ? [] : [...pending]) {
       const n = nodes.get(id)!;
       if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
       if (runningOn(n.node) >= limit) continue;
@@ -76,8 +83,12 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       pending.delete(id);
       running.set(
         id,
-        provision(n).then((outcome) => {
+        provision(n, abandonOnCancel).then((outcome) => {
           running.delete(id);
+          if (outcome.ok === 'cancelled') {
+            cancellation ??= { error: outcome.cancellation };
+            return;
+          }
           settled.set(id, outcome.ok ? 'ok' : 'failed');
           if (outcome.ok) result.succeeded.push(outcome.value);
           else result.failed.push(outcome.value);
@@ -87,6 +98,8 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
     if (running.size === 0) break; // nothing can start: the rest was skipped above
     await Promise.race(running.values());
   }
+  // Cancelled: the children in progress were abandoned (they finish on their own); the run ends CANCELED.
+  if (cancellation) throw cancellation.error;
 
   result.bootOrder = result.succeeded
     .map((s) => nodes.get(s.id)!)
@@ -96,17 +109,18 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   return result;
 }
 
-async function provision(n: UpNode): Promise<Outcome> {
+async function provision(n: UpNode, abandonOnCancel: boolean): Promise<Outcome> {
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
   const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
+  const abandon = abandonOnCancel ? { cancellationType: ChildWorkflowCancellationType.ABANDON } : {};
   try {
     let child;
     try {
       child =
         n.kind === 'lxc'
-          ? await startChild(provisionLxc, { workflowId, args: [{ ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
-          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
+          ? await startChild(provisionLxc, { workflowId, args: [{ ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) && (err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
       await waits.awaitGuestRun({ workflowId });
@@ -115,6 +129,8 @@ async function provision(n: UpNode): Promise<Outcome> {
     await child.result();
     return succeeded(false);
   } catch (err) {
+    // This run was cancelled (a child someone else cancelled is reported failed, like any other).
+    if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return { ok: 'cancelled', cancellation: err };
     const step = failedStep(err);
     return { ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } };
   }

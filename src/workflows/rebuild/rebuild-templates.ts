@@ -6,7 +6,9 @@
  * a template (`start`, a clone's ensure_parent_template) starts or joins that id, so a rebuild
  * and a concurrent `start` can never provision the same template twice at once. When the id is
  * busy (someone else's run of that template is in progress), the rebuild waits for it to end
- * and then runs its own pass, which converges quickly because every step is idempotent.
+ * (the awaitGuestRun activity, which heartbeats) and then runs its own pass, which converges
+ * quickly because every step is idempotent. A cancelled rebuild asks its template run to stop
+ * and ends CANCELED.
  *
  * Running clones are not touched: provisioning a template only acts on the template container
  * itself, and Phoenix's clones are full clones (they share no disk with the template).
@@ -17,17 +19,21 @@ import {
   ApplicationFailure,
   ParentClosePolicy,
   executeChild,
+  isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { LxcActivities } from '../../activities/lxc/types';
 import { progressQuery } from '../../shared/progress';
 import { PhoenixKind, PhoenixStep } from '../../shared/search-attributes';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
-import { proxmoxTask, quickStep } from '../activity-presets';
+import { proxmoxTask, quickStep, templateWait } from '../activity-presets';
+import { CANCELLATION_PASSES_THROUGH, REBUILD_WAITS_THROUGH_ACTIVITY } from '../patches';
 import type { ProvisionLxcResult } from '../lxc/provision-lxc';
 import { orderParentsFirst } from './order';
 
@@ -61,8 +67,9 @@ export interface RebuildTemplatesResult {
 
 const quick = proxyActivities<LxcActivities>(quickStep);
 const tasks = proxyActivities<LxcActivities>(proxmoxTask);
+const waits = proxyActivities<LifecycleActivities>(templateWait);
 
-/** How long to wait between attempts when the template's own run is in progress elsewhere. */
+/** Runs recorded before REBUILD_WAITS_THROUGH_ACTIVITY retried a busy template behind timers. */
 const BUSY_RETRY = '15 seconds';
 const BUSY_ATTEMPTS = 240; // one hour: a template build is minutes, a chain tens of minutes
 
@@ -97,6 +104,7 @@ export async function rebuildTemplates(input: RebuildTemplatesInput): Promise<Re
       steps[i]!.state = 'done';
     } catch (err) {
       steps[i]!.state = 'failed';
+      if (isCancellation(err) && patched(CANCELLATION_PASSES_THROUGH)) throw err;
       throw ApplicationFailure.create({
         type: 'PhoenixRebuildFailed',
         nonRetryable: true,
@@ -119,7 +127,14 @@ async function provisionWhenFree(ctid: number): Promise<ProvisionLxcResult> {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || attempt >= BUSY_ATTEMPTS) throw err;
-      await sleep(BUSY_RETRY);
+      // Someone else's run of the template: wait for it to close (whatever its outcome), then run our own pass.
+      if (patched(REBUILD_WAITS_THROUGH_ACTIVITY)) await waits.awaitGuestRun({ workflowId: lxcWorkflowId(ctid) }).catch(rethrowCancellation);
+      else await sleep(BUSY_RETRY);
     }
   }
+}
+
+/** The busy run's failure is its owner's business: only our own cancellation stops the rebuild. */
+function rethrowCancellation(err: unknown): void {
+  if (isCancellation(err)) throw err;
 }

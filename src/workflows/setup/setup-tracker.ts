@@ -3,7 +3,7 @@
  * the Web UI's current details. A failing step fails the run naming the node and the step; a
  * cancelled one stays a cancellation (the run ends CANCELED, not FAILED).
  */
-import { ApplicationFailure, isCancellation, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { StepProgress } from '../../shared/progress';
 import { PhoenixStep } from '../../shared/search-attributes';
 import type { SetupProgress, SetupStepOutcome } from '../../shared/setup';
@@ -39,8 +39,11 @@ export class SetupTracker {
       Object.assign(step, { state: 'done', summary: outcome.summary });
       return outcome;
     } catch (err) {
+      if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
+        Object.assign(step, { state: 'cancelled', error: 'cancelled' });
+        throw err;
+      }
       Object.assign(step, { state: 'failed', error: describeFailure(err) });
-      if (isCancellation(err)) throw err;
       throw ApplicationFailure.create({
         type: 'PhoenixStepFailed',
         nonRetryable: true,
@@ -62,7 +65,7 @@ export class SetupTracker {
   }
 
   private publish(): void {
-    const mark = { pending: '·', running: '▶', done: '✔', skipped: '–', failed: '✘' } as const;
+    const mark = { pending: '·', running: '▶', done: '✔', skipped: '–', failed: '✘', cancelled: '⊘' } as const;
     const rows = this.steps.map((s) => `| ${mark[s.state]} | ${s.name} | ${(s.error ?? s.summary ?? '').replace(/\|/g, '\\|').slice(0, 200)} |`);
     setCurrentDetails([`**Setup of ${this.node}**`, '', '| | step | result |', '|---|---|---|', ...rows].join('\n'));
   }

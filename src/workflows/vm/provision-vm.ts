@@ -4,7 +4,7 @@
  * cloud-init's first boot (which runs the VM's features), then snapshot or convert to a
  * template. Workflow id: `phoenix-vm-<vmid>`.
  */
-import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
@@ -12,6 +12,7 @@ import type { VmPlan } from '../../shared/vm-plan';
 import { guestJob, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
+import { VM_CONFIGURATION_TASK_PRESET } from '../patches';
 
 export interface ProvisionVmInput {
   vmid: number;
@@ -81,8 +82,10 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     }
     return { vmid: plan.vmid, name: plan.name, template: true, ips: [], steps: done };
   }
+  // It waits for the VM lock and a disk resize task: the task preset (heartbeat, 30 min), not the quick one.
+  const configure = patched(VM_CONFIGURATION_TASK_PRESET) ? tasks : quick;
   await tracker.run('apply_vm_configurations', () =>
-    quick.applyVmConfigurations(plan).then(record('apply_vm_configurations')),
+    configure.applyVmConfigurations(plan).then(record('apply_vm_configurations')),
   );
   await tracker.run('start_vm', () => tasks.startVm(plan).then(record('start_vm')));
   let ips: string[] = [];

@@ -1,22 +1,46 @@
 import { WithTotal } from '../wire';
+import { RELEASE_INFO } from '../release';
 import { single } from '../../state/schema';
+import { clusterStatus, downloadUrl, network, storageConfigs, storageStatus, upload } from '../../state/node-views';
 import type { Route } from '../router';
 
 /** Version, cluster views, nodes, storage and tasks. */
 export function clusterRoutes(pveVersion: '8.2' | '9.0'): Route[] {
-  const release = pveVersion === '9.0' ? { version: '9.0.3', release: '9.0', repoid: '025864202ebb6109' } : { version: '8.2.4', release: '8.2', repoid: 'faa83925c9641325' };
+  const { version, release: rel, repoid, kernel } = RELEASE_INFO[pveVersion];
+  const release = { version, release: rel, repoid };
   return [
     { method: 'GET', path: '/version', handler: () => ({ ...release, console: 'xtermjs' }) },
     { method: 'GET', path: '/cluster/nextid', handler: ({ state, params }) => state.cluster.nextId(single(params, 'vmid')) },
     { method: 'GET', path: '/cluster/resources', handler: ({ state, params }) => state.cluster.resources(single(params, 'type')) },
     { method: 'GET', path: '/nodes', handler: ({ state }) => state.cluster.nodes() },
+    { method: 'GET', path: '/cluster/status', handler: ({ state }) => clusterStatus(state) },
+    { method: 'GET', path: '/storage', handler: ({ state, params }) => storageConfigs(state, single(params, 'type')) },
+    { method: 'GET', path: '/nodes/{node}/network', handler: ({ state, path, params }) => network(state, path.node!, single(params, 'type')) },
+    { method: 'GET', path: '/nodes/{node}/storage/{storage}/status', handler: ({ state, path }) => storageStatus(state, path.node!, path.storage!) },
+    {
+      method: 'POST',
+      path: '/nodes/{node}/storage/{storage}/upload',
+      handler: ({ state, op, path, params }) =>
+        upload(state, op, path.node!, path.storage!, {
+          content: single(params, 'content')!,
+          filename: single(params, 'filename')!,
+          tmpfilename: single(params, 'tmpfilename'),
+          checksum: single(params, 'checksum'),
+          algorithm: single(params, 'checksum-algorithm'),
+        }).upid,
+    },
+    {
+      method: 'POST',
+      path: '/nodes/{node}/storage/{storage}/download-url',
+      handler: ({ state, op, path, params }) => downloadUrl(state, op, path.node!, path.storage!, { url: single(params, 'url')!, filename: single(params, 'filename')!, content: single(params, 'content')! }).upid,
+    },
     {
       method: 'GET',
       path: '/nodes/{node}/status',
       handler: ({ state, path }) => {
         state.cluster.requireNode(path.node!);
         const n = state.cluster.nodes().find((x) => x.node === path.node)!;
-        return { uptime: n.uptime, cpu: n.cpu, cpuinfo: { cpus: n.maxcpu, sockets: 2, model: 'phoenix-sim vCPU' }, memory: { total: n.maxmem, used: n.mem, free: Number(n.maxmem) - Number(n.mem) }, pveversion: `pve-manager/${release.version}/${release.repoid}`, kversion: 'Linux 6.8.12-1-pve' };
+        return { uptime: n.uptime, cpu: n.cpu, cpuinfo: { cpus: n.maxcpu, sockets: 2, model: 'phoenix-sim vCPU' }, memory: { total: n.maxmem, used: n.mem, free: Number(n.maxmem) - Number(n.mem) }, pveversion: `pve-manager/${release.version}/${release.repoid}`, kversion: `Linux ${kernel}` };
       },
     },
     {

@@ -1,4 +1,5 @@
 import { single } from '../../state/schema';
+import { lxcInterfaces, pending } from '../../state/guest-views';
 import type { Route } from '../router';
 
 /** `/nodes/{node}/lxc/...`: containers. Task-starting calls answer with the UPID. */
@@ -23,7 +24,7 @@ export const lxcRoutes: Route[] = [
     path: ct,
     handler: ({ state, path }) => {
       state.lxc.status(path.node!, path.vmid!);
-      return ['config', 'status', 'snapshot', 'clone', 'template', 'resize', 'interfaces'].map((subdir) => ({ subdir }));
+      return ['config', 'pending', 'status', 'snapshot', 'clone', 'template', 'resize', 'interfaces'].map((subdir) => ({ subdir }));
     },
   },
   { method: 'DELETE', path: ct, handler: async ({ state, op, path, params }) => (await state.lxc.destroy(op, path.node!, path.vmid!, params)).upid },
@@ -41,7 +42,10 @@ export const lxcRoutes: Route[] = [
       return null;
     },
   },
-  { method: 'GET', path: `${ct}/status`, handler: () => [{ subdir: 'current' }, { subdir: 'start' }, { subdir: 'stop' }, { subdir: 'shutdown' }] },
+  { method: 'GET', path: `${ct}/status`, handler: () => ['current', 'start', 'stop', 'shutdown', 'reboot'].map((subdir) => ({ subdir })) },
+  { method: 'POST', path: `${ct}/status/reboot`, handler: async ({ state, op, path }) => (await state.lxc.reboot(op, path.node!, path.vmid!)).upid },
+  { method: 'GET', path: `${ct}/pending`, handler: ({ state, path }) => pending(state, 'lxc', path.node!, path.vmid!) },
+  { method: 'GET', path: `${ct}/interfaces`, handler: ({ state, path }) => lxcInterfaces(state, path.node!, path.vmid!) },
   { method: 'GET', path: `${ct}/status/current`, handler: ({ state, path }) => state.lxc.status(path.node!, path.vmid!) },
   { method: 'POST', path: `${ct}/status/start`, handler: async ({ state, op, path, params }) => (await state.lxc.start(op, path.node!, path.vmid!, params)).upid },
   { method: 'POST', path: `${ct}/status/stop`, handler: async ({ state, op, path, params }) => (await state.lxc.stop(op, path.node!, path.vmid!, params, 'stop')).upid },

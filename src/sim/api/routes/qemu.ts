@@ -1,4 +1,5 @@
 import { single } from '../../state/schema';
+import { agentIndex, agentInfo, agentOsInfo, cloudinitDump, cloudinitSettings, pending } from '../../state/guest-views';
 import type { Route } from '../router';
 
 /** `/nodes/{node}/qemu/...`: VMs, cloud-init settings and the guest agent. */
@@ -23,7 +24,7 @@ export const qemuRoutes: Route[] = [
     path: vm,
     handler: ({ state, path }) => {
       state.qemu.status(path.node!, path.vmid!);
-      return ['config', 'status', 'snapshot', 'clone', 'template', 'resize', 'agent'].map((subdir) => ({ subdir }));
+      return ['config', 'pending', 'cloudinit', 'status', 'snapshot', 'clone', 'template', 'resize', 'agent'].map((subdir) => ({ subdir }));
     },
   },
   { method: 'DELETE', path: vm, handler: async ({ state, op, path }) => (await state.qemu.destroy(op, path.node!, path.vmid!)).upid },
@@ -42,7 +43,23 @@ export const qemuRoutes: Route[] = [
     },
   },
   { method: 'POST', path: `${vm}/config`, handler: async ({ state, op, path, params }) => (await state.qemu.setConfig(op, path.node!, path.vmid!, params, 'async'))?.upid ?? null },
-  { method: 'GET', path: `${vm}/status`, handler: () => [{ subdir: 'current' }, { subdir: 'start' }, { subdir: 'stop' }, { subdir: 'shutdown' }] },
+  { method: 'GET', path: `${vm}/status`, handler: () => ['current', 'start', 'stop', 'shutdown', 'reboot'].map((subdir) => ({ subdir })) },
+  { method: 'POST', path: `${vm}/status/reboot`, handler: async ({ state, op, path }) => (await state.qemu.reboot(op, path.node!, path.vmid!)).upid },
+  { method: 'GET', path: `${vm}/pending`, handler: ({ state, path }) => pending(state, 'qemu', path.node!, path.vmid!) },
+  { method: 'GET', path: `${vm}/cloudinit`, handler: ({ state, path }) => cloudinitSettings(state, path.node!, path.vmid!) },
+  {
+    method: 'PUT',
+    path: `${vm}/cloudinit`,
+    // Regenerating the drive changes nothing the simulator keeps: the next boot reads the config.
+    handler: ({ state, path }) => {
+      cloudinitSettings(state, path.node!, path.vmid!);
+      return null;
+    },
+  },
+  { method: 'GET', path: `${vm}/cloudinit/dump`, handler: ({ state, path, params }) => cloudinitDump(state, path.node!, path.vmid!, single(params, 'type')!) },
+  { method: 'GET', path: `${vm}/agent`, handler: ({ state, path }) => (state.qemu.status(path.node!, path.vmid!), agentIndex()) },
+  { method: 'GET', path: `${vm}/agent/info`, handler: ({ state, path }) => agentInfo(state, path.node!, path.vmid!) },
+  { method: 'GET', path: `${vm}/agent/get-osinfo`, handler: ({ state, path }) => agentOsInfo(state, path.node!, path.vmid!) },
   { method: 'GET', path: `${vm}/status/current`, handler: ({ state, path }) => state.qemu.status(path.node!, path.vmid!) },
   { method: 'POST', path: `${vm}/status/start`, handler: async ({ state, op, path, params }) => (await state.qemu.start(op, path.node!, path.vmid!, params)).upid },
   { method: 'POST', path: `${vm}/status/stop`, handler: async ({ state, op, path, params }) => (await state.qemu.stop(op, path.node!, path.vmid!, params, 'stop')).upid },

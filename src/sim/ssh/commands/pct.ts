@@ -1,8 +1,8 @@
 import { renderConfigFile } from '../../state/config-file';
 import { findSnapshot } from '../../state/snapshots';
-import type { OpContext } from '../../state/types';
+import type { OpContext, Params } from '../../state/types';
 import { die, PVE_DIE, type CommandContext } from '../command-io';
-import { parseCliOptions, requireVmid } from '../cli-params';
+import { checkCliParams, parseCliOptions, requireVmid } from '../cli-params';
 import { asCli, followTask } from '../task-output';
 import { pctExec } from './pct-exec';
 import { pctPull, pctPush } from './pct-files';
@@ -62,6 +62,9 @@ export async function pct(ctx: CommandContext): Promise<number> {
     const extra = needsName ? positional.slice(2) : sub === 'resize' ? positional.slice(3) : positional.slice(1);
     if (extra.length) die(`400 too many arguments\n${usage}`);
 
+    /** The options checked against the API method the subcommand calls (as PVE's CLI does). */
+    const checked = (method: string, sub: string, extra: Params = {}): Params => checkCliParams(host.state.schema, method, `/nodes/${node}/lxc/${vmid}${sub}`, { ...params, ...extra });
+
     /** A stopped container has no processes left: detached jobs die with it, as with lxc-stop. */
     const stopped = async (id: number, code: number) => {
       if (host.guests.get(id)?.status !== 'running') await host.guestRuntime.killGuestProcesses(id);
@@ -85,20 +88,20 @@ export async function pct(ctx: CommandContext): Promise<number> {
         return 0;
       }
       case 'set':
-        await host.lxc.setConfig(CLI_USER, node, vmid, params);
+        await host.lxc.setConfig(CLI_USER, node, vmid, checked('PUT', '/config'));
         return 0;
       case 'start':
-        return followTask(await host.lxc.start(CLI_USER, node, vmid, params), stdout, stderr);
+        return followTask(await host.lxc.start(CLI_USER, node, vmid, checked('POST', '/status/start')), stdout, stderr);
       case 'stop':
-        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'stop'), stdout, stderr));
+        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, checked('POST', '/status/stop'), 'stop'), stdout, stderr));
       case 'shutdown':
-        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, params, 'shutdown'), stdout, stderr));
+        return stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, checked('POST', '/status/shutdown'), 'shutdown'), stdout, stderr));
       case 'reboot': {
         const code = await stopped(vmid, await followTask(await host.lxc.stop(CLI_USER, node, vmid, {}, 'shutdown'), stdout, stderr));
         return code === 0 ? followTask(await host.lxc.start(CLI_USER, node, vmid, {}), stdout, stderr) : code;
       }
       case 'snapshot':
-        return followTask(await host.lxc.snapshot(CLI_USER, node, vmid, { ...params, snapname }), stdout, stderr);
+        return followTask(await host.lxc.snapshot(CLI_USER, node, vmid, checked('POST', '/snapshot', { snapname })), stdout, stderr);
       case 'delsnapshot':
         return followTask(await host.lxc.deleteSnapshot(CLI_USER, node, vmid, snapname!, params), stdout, stderr);
       case 'rollback':
@@ -107,13 +110,13 @@ export async function pct(ctx: CommandContext): Promise<number> {
         stdout.write(snapshotTree(host.lxc.listSnapshots(node, vmid)));
         return 0;
       case 'clone':
-        return followTask(await host.lxc.clone(CLI_USER, node, vmid, { ...params, newid: snapname }), stdout, stderr);
+        return followTask(await host.lxc.clone(CLI_USER, node, vmid, checked('POST', '/clone', { newid: snapname })), stdout, stderr);
       case 'template': {
         const handle = await host.lxc.template(CLI_USER, node, vmid);
         return followTask(handle, stdout, stderr);
       }
       case 'destroy':
-        return stopped(vmid, await followTask(await host.lxc.destroy(CLI_USER, node, vmid, params), stdout, stderr));
+        return stopped(vmid, await followTask(await host.lxc.destroy(CLI_USER, node, vmid, checked('DELETE', '')), stdout, stderr));
       case 'resize':
         return followTask(await host.lxc.resize(CLI_USER, node, vmid, { ...params, disk: positional[1], size: positional[2] }), stdout, stderr);
       case 'unlock': {

@@ -1,0 +1,26 @@
+/**
+ * Patch ids of workflow changes that alter the command sequence of runs that may be in flight
+ * (docs/architecture.md, "Versioning"). Each is passed to `patched()` where the new code starts;
+ * the old branch stays until every run that took it has closed (then `deprecatePatch()`, then
+ * removal). The recorded histories in test/temporal/histories/ replay through the old branches.
+ *
+ * Bundled into workflow code: constants only.
+ */
+
+/** A cancellation passes through steps untouched, so a cancelled run ends CANCELED (was FAILED). */
+export const CANCELLATION_PASSES_THROUGH = 'cancellation-passes-through';
+
+/** phoenixUp abandons its children on cancel (they were cancel-requested) and ends CANCELED. */
+export const UP_ABANDONS_CHILDREN = 'up-abandons-children';
+
+/** rebuildTemplates waits for a busy template run through awaitGuestRun (was: 15 s timers). */
+export const REBUILD_WAITS_THROUGH_ACTIVITY = 'rebuild-waits-through-activity';
+
+/** A lifecycle verb first checks that no provisioning of the guest is running. */
+export const VERB_CHECKS_RUNNING_PROVISIONING = 'verb-checks-running-provisioning';
+
+/** reconfigure's provisioning child is abandoned if the verb's run closes (was: terminated). */
+export const RECONFIGURE_CHILD_ABANDONED = 'reconfigure-child-abandoned';
+
+/** apply_vm_configurations runs under the Proxmox-task preset (it waits for locks and a resize task). */
+export const VM_CONFIGURATION_TASK_PRESET = 'vm-configuration-task-preset';

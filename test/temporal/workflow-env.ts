@@ -1,0 +1,103 @@
+/**
+ * Fast workflow-logic tests: `@temporalio/testing`'s local environment on the installed `temporal`
+ * binary (nothing downloads), Phoenix's search attributes registered, Phoenix's real workflows,
+ * and activities the test supplies (stubs that block, record and obey cancellation).
+ */
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { LxcPlan } from '../../src/shared/lxc-plan';
+import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { findTemporalBinary } from '../../src/temporal/temporal-binary';
+import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
+import { HEARTBEAT_THROTTLE, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
+import { silentLogger } from './replay-helpers';
+
+export interface WorkflowTestEnv {
+  env: TestWorkflowEnvironment;
+  /** Runs `body` while a worker with these activities polls a task queue of its own. */
+  withWorker<T>(activities: object, body: (taskQueue: string) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+  installRuntimeLogging('ERROR');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: findTemporalBinary() }, searchAttributes: [...PHOENIX_SEARCH_ATTRIBUTES], ip: '127.0.0.1' },
+  });
+  let bundle: WorkflowBundle | undefined;
+  return {
+    env,
+    async withWorker(activities, body) {
+      bundle ??= await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger });
+      const taskQueue = `test-${randomUUID()}`;
+      const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: bundle, activities,
+        // As phoenix-worker does: a cancellation reaches a heartbeating activity within seconds.
+        maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE, defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+      });
+      return worker.runUntil(body(taskQueue));
+    },
+    close: () => env.teardown(),
+  };
+}
+
+/** A promise with its resolve function, for stubs that signal the test. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const ok = async () => ({ changed: false, summary: 'ok' });
+
+export function plan(ctid: number): LxcPlan {
+  return {
+    ctid, hostname: `ct${ctid}`, node: 'pve', source: { kind: 'ostemplate', ostemplate: 'local:vztmpl/x.tar.zst' }, storage: 'local-zfs',
+    rootfsGb: 8, unprivileged: true, cores: 1, memoryMb: 512, swapMb: 0, net0: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' }, onboot: false,
+    pctFeatures: {}, apparmorProfile: 'generated', apparmorManagesNesting: false, lxcOptions: [], volumes: [], sharedVolumes: [],
+    gpuIndices: [], features: [], healthChecks: [],
+  };
+}
+
+/** Provisioning stubs whose ensure_container_defined step blocks until released (or cancelled). */
+export function provisioningStubs() {
+  const started = new Map<number, ReturnType<typeof deferred<void>>>();
+  const released = deferred<void>();
+  const cancelled = deferred<string>();
+  const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
+  return {
+    startedFor,
+    release: () => released.resolve(undefined),
+    cancelled: cancelled.promise,
+    activities: {
+      loadLxcPlan: async ({ ctid }: { ctid: number }) => plan(ctid),
+      async ensureContainerDefined(p: LxcPlan) {
+        startedFor(p.ctid).resolve(undefined);
+        const ctx = Context.current();
+        let done = false;
+        void released.promise.then(() => (done = true));
+        try {
+          while (!done) {
+            ctx.heartbeat();
+            await ctx.sleep(100);
+          }
+        } catch (err) {
+          if (err instanceof CancelledFailure) cancelled.resolve(`CT ${p.ctid}`);
+          throw err;
+        }
+        return { changed: true, summary: 'created' };
+      },
+      applyConfigurations: ok,
+      applySharedVolumes: ok,
+      startContainer: ok,
+    },
+  };
+}
+
+export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
