@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-// The compose file's strict YAML-subset reader (its own test checks it), not a YAML dependency.
-import { parseYamlSubset } from '../../test/temporal/yaml-subset';
+import { parse as parseYaml } from 'yaml';
 import { REPO } from './stack';
 
 export const DEPLOY_ENV_FILE = join(REPO, 'deploy', 'temporal.env');
@@ -57,7 +56,7 @@ export interface ComposeService {
 }
 
 export function readCompose(file = COMPOSE_FILE): { services: Record<string, ComposeService> } {
-  return parseYamlSubset(readFileSync(file, 'utf8')) as unknown as { services: Record<string, ComposeService> };
+  return parseYaml(readFileSync(file, 'utf8')) as unknown as { services: Record<string, ComposeService> };
 }
 
 /**

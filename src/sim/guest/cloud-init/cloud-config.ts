@@ -1,4 +1,4 @@
-import { parseYaml, YamlError, type YamlValue } from './yaml-subset';
+import { readUserDataYaml, YamlError, type YamlValue } from './read-yaml';
 
 /** The parts of a `#cloud-config` document the simulated first boot carries out. */
 export interface CloudConfig {
@@ -26,7 +26,7 @@ export class CloudConfigError extends Error {}
 
 function asString(value: YamlValue | undefined, where: string): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
   throw new CloudConfigError(`${where}: expected a string`);
 }
 
@@ -48,6 +48,21 @@ function decodeContent(content: string, encoding: string | undefined, where: str
   }
 }
 
+/**
+ * cloud-init's decode_perms: a quoted mode is octal text; an unquoted `0755` is already an
+ * integer (YAML 1.1 reads a leading 0 as octal), taken as it is.
+ */
+function fileMode(value: YamlValue | undefined, where: string): number {
+  if (value === undefined || value === null) return 0o644;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > 0o7777) throw new CloudConfigError(`${where}: ${value} is not a file mode`);
+    return value;
+  }
+  const text = asString(value, where);
+  if (!/^0?[0-7]{3,4}$/.test(text)) throw new CloudConfigError(`${where}: '${text}' is not an octal mode`);
+  return parseInt(text, 8);
+}
+
 export function parseUserData(userData: string): CloudConfig {
   const empty: CloudConfig = { writeFiles: [], users: [], packageUpdate: false, packages: [], runcmd: [] };
   if (userData.startsWith('#!')) return { ...empty, script: userData };
@@ -56,7 +71,7 @@ export function parseUserData(userData: string): CloudConfig {
   }
   let doc: YamlValue;
   try {
-    doc = parseYaml(userData);
+    doc = readUserDataYaml(userData);
   } catch (e) {
     if (e instanceof YamlError) throw new CloudConfigError(`user-data is not valid YAML: ${e.message}`);
     throw e;
@@ -75,12 +90,11 @@ export function parseUserData(userData: string): CloudConfig {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CloudConfigError(`${where}: expected a mapping`);
     const path = asString(raw.path, `${where}.path`);
     if (!path.startsWith('/')) throw new CloudConfigError(`${where}.path: must be absolute`);
-    const permissions = raw.permissions === undefined || raw.permissions === null ? '0644' : asString(raw.permissions, `${where}.permissions`);
-    if (!/^0?[0-7]{3,4}$/.test(permissions)) throw new CloudConfigError(`${where}.permissions: '${permissions}' is not an octal mode`);
+    const mode = fileMode(raw.permissions, `${where}.permissions`);
     const file: WriteFile = {
       path,
       content: decodeContent(raw.content == null ? '' : asString(raw.content, `${where}.content`), raw.encoding as string | undefined, where),
-      mode: parseInt(permissions, 8),
+      mode,
       append: raw.append === true,
     };
     if (typeof raw.owner === 'string') file.owner = raw.owner;
