@@ -6,15 +6,20 @@ import { UsageError } from '../../src/cli/errors';
 import { orderParentsFirst } from '../../src/workflows/rebuild/order';
 
 describe('schedule arguments', () => {
-  it('accepts five-field crons with lists, ranges and steps', () => {
-    for (const cron of ['0 3 * * 0', '*/15 * * * *', '0 1-5/2 1,15 * 1-5', '  0  3 * * 7 ']) assert.doesNotThrow(() => checkCron(cron), cron);
+  it('accepts the cron forms Temporal accepts, normalising the spacing', () => {
+    for (const cron of ['0 3 * * 0', '*/15 * * * *', '0 1-5/2 1,15 * 1-5', '@daily', '0 3 * * MON-FRI', '0 3 1 JAN *', '0 0 1 1 * 2030']) {
+      assert.doesNotThrow(() => checkCron(cron), cron);
+    }
     assert.equal(checkCron('  0  3 * * 7 '), '0 3 * * 7');
+    assert.equal(checkCron('@weekly  #  sundays '), '0 0 * * 0 # sundays');
   });
 
-  it('refuses anything else as a usage error naming --cron', () => {
-    for (const cron of ['', '0 3 * *', '0 3 * * * *', '60 * * * *', '0 24 * * *', '0 0 0 * *', '0 0 * 13 *', '*/0 * * * *', '@weekly', '0 3 * * sun', '0 3 * * 0; rm -rf /', '$(id) * * * *']) {
+  it('refuses anything else as a usage error naming --cron and the field', () => {
+    for (const cron of ['', '0 3 * *', '1 2 3 4 5 6 7 8', '60 * * * *', '0 24 * * *', '0 0 0 * *', '0 0 * 13 *', '*/0 * * * *', '5-3 * * * *', '0 3 * * 0; rm -rf /', '$(id) * * * *', 'TZ=UTC 0 3 * * *', '@every 1h']) {
       assert.throws(() => checkCron(cron), (err: unknown) => err instanceof UsageError && /--cron/.test(err.message), JSON.stringify(cron));
     }
+    assert.throws(() => checkCron('61 3 * * 0'), /--cron .*minute/);
+    assert.throws(() => checkCron('0 3 * * FRI-MON'), /--cron .*day of week/);
   });
 
   it('parses --templates and names it when wrong', () => {

@@ -77,7 +77,8 @@ async function runAction(client: Client, options: ScheduleOptions): Promise<Sche
         });
       } catch (err) {
         if (err instanceof Error && err.name === 'ScheduleAlreadyRunning') throw new UsageError(`a schedule named ${JSON.stringify(id)} already exists`, 'schedule');
-        if (err instanceof Error && /cron|spec/i.test(err.message)) throw new UsageError(`--cron ${JSON.stringify(options.cron)} was refused by Temporal: ${err.message}`, 'schedule');
+        // The client turns the server's "Invalid schedule spec" InvalidArgument into a TypeError.
+        if (err instanceof TypeError) throw new UsageError(`--cron ${JSON.stringify(options.cron)} was refused by Temporal: ${err.message}`, 'schedule');
         throw err;
       }
       return { done: 'created', scheduleId: id };
@@ -169,7 +170,9 @@ export const scheduleCommand = defineCommand<ScheduleOptions, ScheduleResult>({
     '  --templates IDS    comma-separated container template IDs (create)',
     '  --refresh-snapshot changed|always|never   when to re-take a template\'s clone snapshot after its',
     '                     run (create; default changed: when the run changed the template)',
-    '  --cron EXPR        five-field cron: minute hour day-of-month month day-of-week (create, UTC)',
+    '  --cron EXPR        cron in UTC, as Temporal reads it: minute hour day-of-month month day-of-week',
+    '                     (names such as MON-FRI or JAN allowed; optional year field, or seconds first',
+    '                     with 7 fields; or @hourly, @daily, @weekly, @monthly, @yearly) (create)',
     '  --id NAME          schedule name (create)',
     '  --note TEXT        why it is paused or unpaused',
     CONFIG_DIR_HELP,
