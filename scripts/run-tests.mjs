@@ -23,9 +23,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
+// A deadline for every test that sets none of its own (tests with a tighter { timeout } keep
+// theirs): a hung test fails with its name instead of stalling the run. Generous, because the
+// full-stack e2e tests legitimately run for minutes.
+const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', `--test-timeout=${DEFAULT_TEST_TIMEOUT_MS}`, ...files],
   { stdio: 'inherit', env },
 );
 process.exit(res.status ?? 1);

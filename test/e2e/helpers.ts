@@ -86,15 +86,7 @@ export async function workflowRuns(client: Client): Promise<Map<string, number>>
   return runs;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../wait-for';
 
 /** The ledger as lines, for assertion messages. */
 export function ledgerText(entries: LedgerEntry[]): string {

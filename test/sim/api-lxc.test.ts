@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UBUNTU, createCt, errorOf, waitTask, withSim } from './helpers';
+import { waitFor } from '../wait-for';
 
 test('LXC lifecycle and the rules users trip on', async (t) => {
   // Clones last 300 ms here, long enough to see them RUNNING and to collide with them.
@@ -80,11 +81,10 @@ test('LXC lifecycle and the rules users trip on', async (t) => {
     assert.match(await errorOf(pve.lxc.$(900).template.$post()), /500 unable to create template, because CT contains snapshots/);
     await createCt(s.token, 930);
     assert.equal(await pve.lxc.$(930).template.$post(), null);
-    let cfg = await pve.lxc.$(930).config.$get();
-    for (let i = 0; i < 200 && !(Number(cfg.template) === 1 && !cfg.lock); i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      cfg = await pve.lxc.$(930).config.$get();
-    }
+    const cfg = await waitFor('CT 930 to become an unlocked template', async () => {
+      const c = await pve.lxc.$(930).config.$get();
+      return Number(c.template) === 1 && !c.lock ? c : undefined;
+    }, 10_000, 5);
     assert.equal(cfg.template, 1);
     assert.equal(cfg.rootfs, 'local-zfs:basevol-930-disk-0,size=8G');
     assert.equal(await waitTask(s.token, await pve.lxc.$(930).snapshot.$post({ snapname: 'sx' })), "you can't take a snapshot if it's a template");

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/sim';
 import { clientsFor, createCt, errorOf, waitTask, FAST } from './helpers';
+import { waitFor } from '../wait-for';
 
-test('a simulator restarted on its state folder keeps guests, credentials, certificate and ledger', async (t) => {
+test('a simulator restarted on its state folder keeps guests, credentials, certificate and ledger', { timeout: 60_000 }, async (t) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'phoenix-sim-persist-'));
   const crashDir = mkdtempSync(join(tmpdir(), 'phoenix-sim-crash-'));
   const first = await startSimulator({ stateDir, timeScale: FAST, durations: { vzclone: 100_000 } });
@@ -15,7 +16,12 @@ test('a simulator restarted on its state folder keeps guests, credentials, certi
   await waitTask(a.token, await a.token.nodes.$('pve').lxc.$(900).snapshot.$post({ snapname: 'pre' }));
   // This clone runs for 1 s; a copy of the state folder taken now is what a crash would leave behind.
   const interrupted = await a.token.nodes.$('pve').lxc.$(900).clone.$post({ newid: 901, snapname: 'pre' });
-  await new Promise((r) => setTimeout(r, 100));
+  // Copied once the state file on disk holds the half-made CT 901 and its running clone task.
+  await waitFor('the state file to record the running clone', () => {
+    const saved = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { guests: Array<{ vmid: number }>; tasks: Array<{ upid: string; status: string }> };
+    const running = saved.tasks.some((task) => task.upid === interrupted && task.status === 'running');
+    return running && saved.guests.some((g) => g.vmid === 901) ? true : undefined;
+  }, 10_000, 10);
   cpSync(stateDir, crashDir, { recursive: true });
   const { tokenSecret, fingerprint } = first;
   await a.agent.close();

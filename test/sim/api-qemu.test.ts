@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorOf, waitTask, withSim } from './helpers';
+import { waitFor } from '../wait-for';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl phoenix@test';
 
-test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', async (t) => {
-  // Full clones take 20 s of PVE time (200 ms here): longer than the 10 s (100 ms) config-lock timeout.
-  const s = await withSim({ durations: { qmcloneFull: 20_000, agentBoot: 5_000 } });
+test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', { timeout: 120_000 }, async (t) => {
+  // Full clones take an hour of PVE time (36 s here), far past the 10 s (100 ms) config-lock
+  // timeout; the test fast-forwards the clock once the config update has been refused.
+  const s = await withSim({ durations: { qmcloneFull: 3_600_000, agentBoot: 5_000 } });
   t.after(() => s.close());
   const pve = s.token.nodes.$('pve');
 
@@ -41,6 +43,8 @@ test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', as
     assert.equal((await pve.qemu.$(8001).status.current.$get()).lock, 'clone');
     const msg = await errorOf(pve.qemu.$(8001).config.$put({ cores: 4 }));
     assert.match(msg, /500 can't lock file '\/var\/lock\/qemu-server\/lock-8001.conf' - got timeout/);
+    assert.equal((await pve.qemu.$(8001).status.current.$get()).lock, 'clone', 'the clone still holds the VM');
+    s.sim.state.clock.fastForward();
     assert.equal(await waitTask(s.token, upid), 'OK');
     await pve.qemu.$(8001).config.$put({ cores: 4 });
     const cfg = await pve.qemu.$(8001).config.$get();
@@ -74,11 +78,7 @@ test('QEMU VMs: cloud-init keys, clone lock, template, agent states, resize', as
     assert.match(await errorOf(pve.qemu.$(8001).agent.ping.$post()), /500 VM 8001 is not running/);
     assert.equal(await waitTask(s.token, await pve.qemu.$(8001).status.start.$post()), 'OK');
     assert.match(await errorOf(pve.qemu.$(8001).agent.ping.$post()), /500 QEMU guest agent is not running/);
-    let answer: unknown;
-    for (let i = 0; i < 200 && answer === undefined; i++) {
-      answer = await pve.qemu.$(8001).agent.ping.$post().catch(() => undefined);
-      if (answer === undefined) await new Promise((r) => setTimeout(r, 5));
-    }
+    const answer = await waitFor('the guest agent to answer a ping', () => pve.qemu.$(8001).agent.ping.$post().catch(() => undefined), 10_000, 5);
     assert.deepEqual(answer, { result: {} });
     const nics = (await pve.qemu.$(8001).agent['network-get-interfaces'].$get()) as { result: Array<{ name: string; 'ip-addresses': Array<{ 'ip-address': string }> }> };
     assert.equal(nics.result.find((n) => n.name === 'eth0')!['ip-addresses'][0]!['ip-address'], '10.0.0.101');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Client } from 'ssh2';
 import type { RunningSimulator } from '../../src/sim';
 import { connect, createRunningCt, exec, q, startSshSimulator } from './ssh-client-helper';
+import { waitFor } from '../wait-for';
 
 const RUNFILE_URL = 'https://us.download.nvidia.com/XFree86/Linux-x86_64/580.76.05/NVIDIA-Linux-x86_64-580.76.05.run';
 
@@ -85,14 +86,13 @@ ${runcmd}
       const started = await exec(ssh, `qm start ${vmid}`);
       assert.equal(started.code, 0, started.stderr);
     };
-    const status = async (vmid: number) => {
-      for (;;) {
+    const status = (vmid: number) =>
+      waitFor(`VM ${vmid}'s guest agent to answer`, async () => {
         const r = await exec(ssh, `qm guest exec ${vmid} -- cloud-init status`);
         if (r.code === 0) return JSON.parse(r.stdout) as { exitcode: number; 'out-data'?: string };
         assert.match(r.stderr, /QEMU guest agent is not running/);
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    };
+        return undefined;
+      }, 30_000, 50);
     await boot(9000, ok);
     assert.deepEqual(await status(9000), { exited: 1, exitcode: 0, 'out-data': 'status: running\n' });
     await boot(9001, bad);

@@ -6,6 +6,7 @@ import type { Client } from 'ssh2';
 import type { RunningSimulator } from '../../src/sim';
 import { connect, createRunningCt, exec, q, startSshSimulator } from './ssh-client-helper';
 import { clientsFor, waitTask } from './helpers';
+import { waitFor } from '../wait-for';
 
 describe('phoenix-sim SSH endpoint', () => {
   let sim: RunningSimulator;
@@ -127,10 +128,10 @@ describe('phoenix-sim SSH endpoint', () => {
     const fresh = await connect(sim);
     const early = await exec(fresh, `pct exec 900 -- test -e ${jobs}/j1.exit`);
     assert.equal(early.code, 1, 'the job is still running');
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor('job j1 to write its exit file', async () => ((await exec(fresh, `pct exec 900 -- test -e ${jobs}/j1.exit`)).code === 0 ? true : undefined), 10_000, 100);
     const result = await exec(fresh, `pct exec 900 -- cat ${jobs}/j1.exit ${jobs}/j1.log`);
     assert.deepEqual([result.code, result.stdout], [0, '0\nfinished\n']);
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor('the ledger to record job j1 finishing', () => (sim.ledger({ kind: 'job.finish', vmid: 900 }).length > 0 ? true : undefined), 10_000, 50);
     const kinds = sim.ledger({ kind: 'job.start,job.finish', vmid: 900 }).map((e) => [e.kind, e.details.jobId, e.details.exitCode]);
     assert.deepEqual(kinds, [['job.start', 'j1', undefined], ['job.finish', 'j1', 0]]);
     fresh.end();
@@ -147,25 +148,30 @@ describe('phoenix-sim SSH endpoint', () => {
     const start = `pct exec 900 -- sh -c ${q(launcher)} launcher /var/log/phoenix/jobs/j2 sh -c ${q('sleep 0.3; exit 4')}`;
     assert.equal((await exec(ssh, start)).code, 0);
     assert.equal((await exec(ssh, start)).stdout, 'exists\n');
-    await new Promise((r) => setTimeout(r, 900));
-    const kinds = sim.ledger({ kind: 'job.start,job.finish', vmid: 900 }).filter((e) => e.details.jobId === 'j2');
+    const j2 = () => sim.ledger({ kind: 'job.start,job.finish', vmid: 900 }).filter((e) => e.details.jobId === 'j2');
+    await waitFor('the ledger to record job j2 finishing', () => (j2().some((e) => e.kind === 'job.finish') ? true : undefined), 10_000, 50);
+    const kinds = j2();
     assert.deepEqual(kinds.map((e) => [e.kind, e.details.exitCode]), [['job.start', undefined], ['job.finish', 4]]);
   });
 
   it('stopping a container kills its processes, detached ones included', async () => {
     // Like on a real host, the job must let go of the channel's pipes or the channel stays open.
-    await exec(ssh, `pct exec 900 -- sh -c ${q('setsid -f sleep 300 < /dev/null > /dev/null 2>&1')}`);
+    // A sleep with a duration no other process on this machine has: other tests' guests (and
+    // other simulators) run `sleep 300` too, and only this sandbox's processes are counted.
+    const marker = `300.${process.pid}${Date.now() % 100_000}`;
+    const detached = `pct exec 900 -- sh -c ${q(`setsid -f sleep ${marker} < /dev/null > /dev/null 2>&1`)}`;
+    await exec(ssh, detached);
     const pids = () =>
       readdirSync('/proc')
         .filter((p) => /^\d+$/.test(p))
         .filter((p) => {
           try {
-            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u0000300\u0000';
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\u0000${marker}\u0000`;
           } catch {
             return false;
           }
         });
-    assert.equal(pids().length, 1);
+    await waitFor('the detached sleep to start', () => (pids().length === 1 ? true : undefined), 10_000, 20);
     const stop = await exec(ssh, 'pct stop 900');
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal(pids().length, 0);
@@ -173,8 +179,8 @@ describe('phoenix-sim SSH endpoint', () => {
     // The same through the HTTPS API (POST status/stop), as Phoenix's restarts do.
     const start = await exec(ssh, 'pct start 900');
     assert.equal(start.code, 0, start.stderr);
-    await exec(ssh, `pct exec 900 -- sh -c ${q('setsid -f sleep 300 < /dev/null > /dev/null 2>&1')}`);
-    assert.equal(pids().length, 1);
+    await exec(ssh, detached);
+    await waitFor('the detached sleep to start', () => (pids().length === 1 ? true : undefined), 10_000, 20);
     const { token, agent } = clientsFor(sim);
     try {
       const upid = await token.nodes.$('pve').lxc.$(900).status.stop.$post();

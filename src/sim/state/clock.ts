@@ -34,14 +34,23 @@ export class SimClock {
     });
   }
 
-  /** Fast-forwards: pending sleeps end now, so running tasks finish instead of hanging. */
-  close(): void {
-    this.closed = true;
+  /**
+   * Ends every pending sleep now (running tasks move on to their next step or finish), and
+   * keeps the clock running. Lets a test hold a task for as long as it needs, then release
+   * it, instead of racing a wall-clock duration.
+   */
+  fastForward(): void {
     for (const [t, resolve] of this.timers) {
       clearTimeout(t);
       resolve();
     }
     this.timers.clear();
+  }
+
+  /** Fast-forwards for good: pending and later sleeps end at once, so running tasks finish instead of hanging. */
+  close(): void {
+    this.closed = true;
+    this.fastForward();
   }
 
   get isClosed(): boolean {
