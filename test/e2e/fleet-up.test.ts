@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
 import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
-import { configCopy, countBy, ledgerText, SIDE_EFFECTS, target, temporalClient, TIME_SCALE, type ConfigCopy } from './helpers';
+import { configCopy, countBy, ledgerText, SIDE_EFFECTS, target, temporalClient, TIME_SCALE, waitFor, type ConfigCopy } from './helpers';
 
 /** A clone task's interval, in ms of the simulator's uptime (see cloneIntervals). */
 interface CloneInterval {
@@ -94,12 +94,28 @@ describe('phoenix-client up', () => {
   });
 
   it('a guest whose run a start began is waited for, not started twice', async () => {
-    // Slow 955's guest commands so its run is still going when up reaches it.
-    await stack.setFaults([{ target: 'ssh', match: '*955*', kind: 'slow', delayMs: 3000, times: 3 }]);
+    // 955's run is held (its clone answers "CT is locked", which Phoenix retries) until up has
+    // reached it and is waiting for it; then the hold is lifted. No wall-clock race decides it.
+    await stack.setFaults([{ target: 'api', match: 'POST /nodes/*/lxc/*/clone', kind: 'lock', lock: 'clone' }]);
     const started = await stack.cli(['start', '955', '--detach']);
     assert.equal(started.code, 0, started.stderr);
-    const run = await stack.cli(['up', '955']);
-    await stack.setFaults([]);
+    const client = await temporalClient(stack);
+    let run: Awaited<ReturnType<Stack['cli']>>;
+    try {
+      const up = stack.cli(['up', '955']);
+      await waitFor('up to wait for the run of 955 that start began', async () => {
+        for await (const w of client.workflow.list({ query: "WorkflowType = 'phoenixUp' AND ExecutionStatus = 'Running'" })) {
+          const pending = (await client.workflow.getHandle(w.workflowId).describe()).raw.pendingActivities ?? [];
+          if (pending.some((a) => a.activityType?.name === 'awaitGuestRun')) return true;
+        }
+        return undefined;
+      }, 120_000, 250);
+      await stack.setFaults([]);
+      run = await up;
+    } finally {
+      await stack.setFaults([]);
+      await client.connection.close();
+    }
     assert.equal(run.code, 0, `up failed:\n${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /succeeded CT 955 \(joined the run in progress\)/);
     assert.match(run.stdout, /succeeded CT 900\n/);
