@@ -10,6 +10,7 @@ import { sshEndpoint } from '../../src/sim/ssh/plugin';
 import { startSimulator, type RunningSimulator } from '../../src/sim';
 import { DEFAULT_HOST_PROFILE } from '../../src/sim/host/profile';
 import { connect, createRunningCt, exec, q } from './ssh-client-helper';
+import { waitFor } from '../wait-for';
 
 /** One command over a fresh connection; a host that drops the connection without a word fails it within 5 s. */
 async function run(sim: RunningSimulator, command: string, stdin?: string) {
@@ -30,15 +31,8 @@ async function run(sim: RunningSimulator, command: string, stdin?: string) {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** A probe that throws (the host is rebooting) counts as "not yet". */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> => waitFor(what, () => fn().catch(() => undefined), ms, 100);
 
 describe('phoenix-sim host machine', () => {
   let sim: RunningSimulator;
