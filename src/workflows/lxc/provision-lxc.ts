@@ -77,7 +77,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
         tasks.createPreConfiguredSnapshot(p).then(record('create_pre_configured_snapshot')),
       );
     } else {
-      tracker.skip('create_pre_configured_snapshot', 'a template: reconfigure returns to its template snapshot');
+      tracker.skip('create_pre_configured_snapshot', isTemplatePlan(p) ? 'a template: reconfigure returns to its template snapshot' : 'no reconfigure snapshot planned');
     }
   }
   await tracker.run('apply_shared_volumes', () => tasks.applySharedVolumes(p).then(record('apply_shared_volumes')));
