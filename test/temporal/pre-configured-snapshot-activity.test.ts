@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCreatePreConfiguredSnapshot } from '../../src/activities/lxc/create-pre-configured-snapshot';
 import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
+import type { StepOutcome } from '../../src/shared/progress';
 import { plan } from './workflow-env';
 
 function fakeDeps(live: { snapshots: string[]; config: Record<string, string> }) {
@@ -37,7 +38,7 @@ test('takes a missing snapshot once, then finds it', { timeout: 10_000 }, async 
 
 test('a container that already has bind mounts gets a note, not a failing snapshot task', { timeout: 10_000 }, async () => {
   const { taken, deps } = fakeDeps({ snapshots: [], config: { rootfs: 'local-zfs:subvol-950-disk-0,size=8G', mp0: '/var/lib/phoenix/shared/vllm_models,mp=/vllm_models' } });
-  const outcome = await new MockActivityEnvironment().run(createCreatePreConfiguredSnapshot(deps), leaf);
+  const outcome: StepOutcome = await new MockActivityEnvironment().run(createCreatePreConfiguredSnapshot(deps), leaf);
   assert.equal(outcome.changed, false);
   assert.match(outcome.summary, /not taken: PVE cannot snapshot a container with bind mounts/);
   assert.deepEqual(taken, []);
