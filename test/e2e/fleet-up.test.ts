@@ -130,11 +130,13 @@ describe('phoenix-client up', () => {
 
   it('reconfigure to a snapshot the guest does not have fails clearly and changes nothing', async () => {
     const file = join(config.dir, 'phoenix_lxc_configs.json');
-    const lxc = JSON.parse(readFileSync(file, 'utf8'));
+    const original = readFileSync(file, 'utf8');
+    const lxc = JSON.parse(original);
     lxc.lxc_configs['950'].reconfigure_snapshot_name = 'never-taken';
     writeFileSync(file, JSON.stringify(lxc, null, 2));
     const before = (await stack.ledger()).at(-1)!.seq;
     const run = await stack.cli(['reconfigure', '950']);
+    writeFileSync(file, original);
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stderr, /CT 950 has no 'never-taken' snapshot to roll back to \(it has: pre-configured\)/);
     const added = (await stack.ledger()).filter((e) => e.seq > before && e.details?.upid);
