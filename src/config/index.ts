@@ -5,7 +5,7 @@ export { ENV, type Env } from './env';
 export { ConfigError, formatIssue, type ConfigIssue } from './issues';
 export { loadConfig, configDirFrom } from './load';
 export { parseConfigFile, parseConfigSources, FILE_SCHEMAS, type ConfigSources, type LoadedConfig } from './parse';
-export { cloneParentId, isTemplate, type Guest, type GuestKind, type LxcGuest, type PhoenixConfig, type SharedMount, type VmGuest } from './model';
+export { cloneParentId, isTemplate, PRE_CONFIGURED, reconfigureSnapshotName, type Guest, type GuestKind, type LxcGuest, type PhoenixConfig, type SharedMount, type VmGuest } from './model';
 export { findGuest, resolveGuest, UnknownGuestError } from './guest';
 export { ancestors, buildLevels, closure, findCycles, guestGraph, GraphError, type GuestGraph } from './graph';
 export { resolveConnection, type PveApiConnection, type PveConnection, type SshConnection } from './connection';

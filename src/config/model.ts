@@ -70,6 +70,17 @@ export function isTemplate(guest: Guest): boolean {
   return guest.kind === 'lxc' ? guest.template_snapshot_name !== undefined : guest.is_template;
 }
 
+/** The snapshot the original's --reconfigure rolled back to, when the config names none. */
+export const PRE_CONFIGURED = 'pre-configured';
+
+/**
+ * The snapshot `reconfigure` returns to: a template's (or a VM's) `template_snapshot_name`,
+ * else the guest's `reconfigure_snapshot_name`, else the original's `pre-configured`.
+ */
+export function reconfigureSnapshotName(guest: Guest): string {
+  return guest.template_snapshot_name ?? guest.reconfigure_snapshot_name ?? PRE_CONFIGURED;
+}
+
 /** The guest this one is cloned from, if any. */
 export function cloneParentId(guest: Guest): number | undefined {
   return guest.kind === 'lxc' ? guest.clone_from_ctid : guest.clone_from_vmid;

@@ -6,7 +6,7 @@
 import { ancestors, guestGraph } from './graph';
 import { resolveGuest } from './guest';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
-import { isTemplate } from './model';
+import { isTemplate, reconfigureSnapshotName } from './model';
 import { LXC_BUILD_STEPS, VM_BUILD_STEPS } from '../shared/steps';
 
 /** Step names of the container and VM builds, in order: the provisioning workflows' own. */
@@ -74,6 +74,7 @@ function lxcSteps(config: PhoenixConfig, ct: LxcGuest): PlannedStep[] {
     ...[...ct.volumes, ...ct.zfs_volumes].map((v) => `volume ${v.name} ${v.pool}:${v.size_gb} at ${v.mount_point}`),
   ];
   add('apply_configurations', settings.join(', '));
+  if (!isTemplate(ct)) add('create_pre_configured_snapshot', reconfigureSnapshotName(ct));
   if (ct.shared_mounts.length > 0) {
     add('apply_shared_volumes', ct.shared_mounts.map((m) => `${m.volume} ${m.host_path} at ${m.mount_point}`).join(', '));
   }
@@ -105,6 +106,6 @@ function vmSteps(vm: VmGuest): PlannedStep[] {
   add('wait_for_guest_agent', '');
   add('wait_for_cloud_init', vm.features.length > 0 ? `first boot runs features: ${vm.features.join(', ')}` : 'first boot');
   if (vm.is_template) add('convert_to_template', 'clean cloud-init state and machine-id, stop, qm template');
-  else if (vm.template_snapshot_name) add('create_vm_snapshot', vm.template_snapshot_name);
+  else add('create_vm_snapshot', reconfigureSnapshotName(vm));
   return steps;
 }

@@ -2,7 +2,7 @@
  * From the validated configuration to the plan of one container (what the LXC workflow's
  * activities make true). Pure: the `loadLxcPlan` activity reads the files and calls this.
  */
-import { UnknownGuestError, type LxcGuest, type PhoenixConfig } from '../config';
+import { reconfigureSnapshotName, UnknownGuestError, type LxcGuest, type PhoenixConfig } from '../config';
 import type { GuestFeature, LxcPlan } from '../shared/lxc-plan';
 import { applicationEnv, applicationScriptFile } from './applications';
 import { healthChecksFor } from './health-checks';
@@ -52,6 +52,7 @@ export function buildLxcPlan(config: PhoenixConfig, ctid: number, node: string):
     healthChecks: healthChecksFor(guest),
   };
   if (guest.template_snapshot_name) plan.templateSnapshot = guest.template_snapshot_name;
+  else plan.reconfigureSnapshot = reconfigureSnapshotName(guest);
   if (guest.boot_order !== undefined && guest.boot_order > 0) {
     plan.startup = { order: guest.boot_order, ...(guest.boot_delay ? { up: guest.boot_delay, down: guest.boot_delay } : {}) };
   }

@@ -5,7 +5,7 @@
  * The plan is recorded in workflow history, so `user_config.password_hash` stays out of it:
  * the activity writing the cloud-init snippet reads it from the configuration itself.
  */
-import { UnknownGuestError, type PhoenixConfig, type VmGuest } from '../config';
+import { reconfigureSnapshotName, UnknownGuestError, type PhoenixConfig, type VmGuest } from '../config';
 import type { GuestFeature } from '../shared/lxc-plan';
 import type { VmPlan } from '../shared/vm-plan';
 
@@ -52,8 +52,10 @@ export function buildVmPlan(config: PhoenixConfig, vmid: number, node: string, o
     agentTimeoutSeconds: options.agentTimeoutSeconds ?? DEFAULT_AGENT_TIMEOUT_S,
     cloudInitTimeoutSeconds: options.cloudInitTimeoutSeconds ?? DEFAULT_CLOUD_INIT_TIMEOUT_S,
   };
-  // PVE refuses snapshots of templates; a template's children clone its current state.
-  if (guest.template_snapshot_name && !guest.is_template) plan.snapshot = guest.template_snapshot_name;
+  // PVE refuses snapshots of templates; a template's children clone its current state. Every
+  // other VM gets the snapshot `reconfigure` returns to (template_snapshot_name, else
+  // reconfigure_snapshot_name, else pre-configured), taken once after its first boot.
+  if (!guest.is_template) plan.snapshot = reconfigureSnapshotName(guest);
   return plan;
 }
 

@@ -52,6 +52,11 @@ export interface LxcPlan {
   source: LxcSource;
   /** Snapshot that children clone from; set for templates. */
   templateSnapshot?: string;
+  /**
+   * Snapshot `reconfigure` returns to, taken once after the container is defined and configured
+   * (the original's `pre-configured`); set for leaves (a template returns to templateSnapshot).
+   */
+  reconfigureSnapshot?: string;
   storage: string;
   rootfsGb: number;
   unprivileged: boolean;

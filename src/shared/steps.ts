@@ -8,6 +8,7 @@
 export const LXC_BUILD_STEPS = [
   'ensure_container_defined',
   'apply_configurations',
+  'create_pre_configured_snapshot',
   'apply_shared_volumes',
   'start_container',
   'apply_features',

@@ -24,3 +24,6 @@ export const RECONFIGURE_CHILD_ABANDONED = 'reconfigure-child-abandoned';
 
 /** apply_vm_configurations runs under the Proxmox-task preset (it waits for locks and a resize task). */
 export const VM_CONFIGURATION_TASK_PRESET = 'vm-configuration-task-preset';
+
+/** A leaf container takes its reconfigure snapshot (the original's `pre-configured`) after apply_configurations. */
+export const LEAF_PRE_CONFIGURED_SNAPSHOT = 'leaf-pre-configured-snapshot';

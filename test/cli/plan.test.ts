@@ -28,12 +28,14 @@ describe('plan', () => {
     assert.deepEqual(app!.steps.map((s) => s.step), [
       'ensure_container_defined',
       'apply_configurations',
+      'create_pre_configured_snapshot',
       'apply_shared_volumes',
       'start_container',
       'run_application_script',
       'run_health_check',
     ]);
     assert.equal(app!.steps[0]!.detail, 'clone from 920 snapshot pre-configured');
+    assert.equal(app!.steps[2]!.detail, 'pre-configured'); // the leaf's reconfigure snapshot
     assert.deepEqual(result.levels, [[900], [901], [920], [950]]);
   });
 
@@ -51,7 +53,8 @@ describe('plan', () => {
     const lines = run.stdout.split('\n');
     assert.equal(lines[0], '950 vllm-qwen2.5-7b-awq (container): builds 900 → 901 → 920 → 950');
     assert.ok(lines.includes('  920 Template-VLLM (container, template)'));
-    assert.ok(lines.includes('    apply_shared_volumes      vllm_models /var/lib/phoenix/shared/vllm_models at /vllm_models'));
+    assert.ok(lines.includes('    create_pre_configured_snapshot  pre-configured'));
+    assert.ok(lines.includes('    apply_shared_volumes            vllm_models /var/lib/phoenix/shared/vllm_models at /vllm_models'));
     assert.ok(lines.includes('955 ollama (container): builds 900 → 901 → 955'));
     assert.deepEqual(lines.slice(lines.indexOf('Build levels (each level in parallel, after the one before):') + 1).filter(Boolean), [
       '  1. 900',

@@ -1,7 +1,8 @@
 /**
  * Acceptance (issue 6): the lifecycle verbs act once and a second call is a no-op. `delete` without
  * --yes exits 2 and changes nothing; a template whose clone still exists is refused with a message
- * naming the clone; `reconfigure` rolls back to `pre-configured` and provisions again.
+ * naming the clone; `reconfigure` rolls back to `pre-configured` and provisions again, on a template
+ * (902) and on a leaf (950, whose pre-configured snapshot is taken once by its provisioning).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -95,5 +96,32 @@ describe('phoenix-client stop, restart, delete, reconfigure', () => {
     const run = await stack.cli(['reconfigure', '902']);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /CT 902 does not exist/);
+  });
+
+  it('a leaf gets its pre-configured snapshot once; reconfigure 950 rolls back to it and provisions again', { timeout: 300_000 }, async () => {
+    const plan = await stack.cli(['plan', '950']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /create_pre_configured_snapshot +pre-configured/);
+
+    const start = await stack.cli(['start', '950']); // clones 901, 920 and 950
+    assert.equal(start.code, 0, `start 950 failed:\n${start.stdout}\n${start.stderr}`);
+    let added = await sinceMark();
+    assert.equal(countBy(added, ACTS)['lxc.snapshot 950'], 1, ledgerText(added));
+
+    const converged = await stack.cli(['start', '950']);
+    assert.equal(converged.code, 0, converged.stderr);
+    added = await sinceMark();
+    assert.equal(countBy(added, ACTS)['lxc.snapshot 950'], undefined, `not retaken on a converged run\n${ledgerText(added)}`);
+
+    const run = await stack.cli(['reconfigure', '950']);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /rolled back to pre-configured; re-provisioned \(phoenix-lxc-950\)/);
+    added = await sinceMark();
+    const counts = countBy(added, [...ACTS, 'job.start']);
+    assert.equal(counts['lxc.rollback 950'], 1, ledgerText(added));
+    assert.equal(counts['lxc.start 950'], 1, ledgerText(added)); // provisioning started it again
+    assert.equal(counts['lxc.snapshot 950'], undefined, ledgerText(added)); // found, not retaken
+    assert.equal(counts['lxc.clone 950'], undefined, ledgerText(added));
+    assert.ok((counts['job.start 950'] ?? 0) >= 1, `the application script ran again after the rollback\n${ledgerText(added)}`);
   });
 });

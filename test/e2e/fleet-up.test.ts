@@ -144,11 +144,17 @@ describe('phoenix-client up', () => {
     assert.deepEqual(added.filter((e) => SIDE_EFFECTS.includes(e.kind) && e.kind !== 'job.start'), [], ledgerText(added));
   });
 
-  it('reconfigure of a guest without a pre-configured snapshot fails clearly and changes nothing', async () => {
+  it('reconfigure to a snapshot the guest does not have fails clearly and changes nothing', async () => {
+    const file = join(config.dir, 'phoenix_lxc_configs.json');
+    const original = readFileSync(file, 'utf8');
+    const lxc = JSON.parse(original);
+    lxc.lxc_configs['950'].reconfigure_snapshot_name = 'never-taken';
+    writeFileSync(file, JSON.stringify(lxc, null, 2));
     const before = (await stack.ledger()).at(-1)!.seq;
     const run = await stack.cli(['reconfigure', '950']);
+    writeFileSync(file, original);
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stderr, /CT 950 has no 'pre-configured' snapshot to roll back to/);
+    assert.match(run.stderr, /CT 950 has no 'never-taken' snapshot to roll back to \(it has: pre-configured\)/);
     const added = (await stack.ledger()).filter((e) => e.seq > before && e.details?.upid);
     assert.deepEqual(added, [], ledgerText(added));
   });

@@ -68,6 +68,8 @@ describe('two leaves of one template started at once; hostile config values', ()
         'lxc.snapshot 900': 1,
         'lxc.snapshot 901': 1,
         'lxc.snapshot 920': 1,
+        'lxc.snapshot 950': 1,
+        'lxc.snapshot 955': 1,
       },
       why,
     );

@@ -21,11 +21,12 @@ function changedWorkflows(dir: string, guarded: boolean): string {
   const source = readFileSync(file, 'utf8');
   assert.ok(source.includes(ANCHOR), 'provision-lxc.ts still has the start_container line this test changes after');
   const added = guarded
-    ? "  if (patched('upgrade-test-added-step')) await quick.loadLxcPlan({ ctid: input.ctid });\n"
+    ? "  if (patchedForTest('upgrade-test-added-step')) await quick.loadLxcPlan({ ctid: input.ctid });\n"
     : '  await quick.loadLxcPlan({ ctid: input.ctid });\n';
   writeFileSync(
     file,
-    `import { patched } from '@temporalio/workflow';\n${source.replace(ANCHOR, ANCHOR + added)}`,
+    // Aliased: the workflow may import `patched` itself.
+    `import { patched as patchedForTest } from '@temporalio/workflow';\n${source.replace(ANCHOR, ANCHOR + added)}`,
   );
   return join(dir, 'src', 'workflows', 'index.ts');
 }

@@ -4,7 +4,7 @@
  * not destroyed again), heartbeats the task's UPID, and a retry re-attaches to that task.
  */
 import type { StepOutcome } from '../../shared/progress';
-import { cloneParentId, type PhoenixConfig } from '../../config';
+import { cloneParentId, PRE_CONFIGURED, reconfigureSnapshotName, type PhoenixConfig } from '../../config';
 import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
@@ -14,16 +14,10 @@ export interface GuestRef {
   id: number;
 }
 
-/** The snapshot the original's --reconfigure rolls back to, when the config names none. */
-export const PRE_CONFIGURED = 'pre-configured';
-
-/**
- * The snapshot `reconfigure` returns to: a container template's `template_snapshot_name`, a VM's
- * `template_snapshot_name` (taken by create_vm_snapshot), else the original's `pre-configured`.
- */
+/** The snapshot `reconfigure` returns to (see reconfigureSnapshotName). */
 export function reconfigureSnapshot(config: PhoenixConfig, g: GuestRef): string {
-  const guest = [...config.containers, ...config.vms].find((c) => c.kind === g.kind && c.id === g.id) as { template_snapshot_name?: string } | undefined;
-  return guest?.template_snapshot_name ?? PRE_CONFIGURED;
+  const guest = [...config.containers, ...config.vms].find((c) => c.kind === g.kind && c.id === g.id);
+  return guest ? reconfigureSnapshotName(guest) : PRE_CONFIGURED;
 }
 
 const label = (g: GuestRef) => `${g.kind === 'lxc' ? 'CT' : 'VM'} ${g.id}`;

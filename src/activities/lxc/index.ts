@@ -2,6 +2,7 @@ import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { createApplyConfigurations } from './apply-configurations';
 import { createApplyFeature } from './apply-feature';
 import { createApplySharedVolumes } from './apply-shared-volumes';
+import { createCreatePreConfiguredSnapshot } from './create-pre-configured-snapshot';
 import { createCreateTemplateSnapshot } from './create-template-snapshot';
 import { createEnsureContainerDefined } from './ensure-container-defined';
 import { createEnsureLxcTemplateReady } from './ensure-template-ready';
@@ -25,6 +26,7 @@ export function createLxcActivities(deps: ProvisioningDeps): LxcActivities {
     applyFeature: createApplyFeature(deps),
     runApplicationScript: createRunApplicationScript(deps),
     runHealthCheck: createRunHealthCheck(deps),
+    createPreConfiguredSnapshot: createCreatePreConfiguredSnapshot(deps),
     createTemplateSnapshot: createCreateTemplateSnapshot(deps),
     refreshTemplateSnapshot: createRefreshTemplateSnapshot(deps),
     inspectContainer: createInspectContainer(deps),

@@ -58,7 +58,11 @@ export function createInspectContainer(deps: ProvisioningDeps) {
           if (state) changes.push({ step: 'run_application_script', change: state });
         }
       });
-      if (plan.templateSnapshot && !(await ct.snapshots()).some((s) => s.name === plan.templateSnapshot)) {
+      const snapshots = (await ct.snapshots()).map((s) => s.name);
+      if (plan.reconfigureSnapshot && !snapshots.includes(plan.reconfigureSnapshot)) {
+        changes.push({ step: 'create_pre_configured_snapshot', change: `take '${plan.reconfigureSnapshot}'` });
+      }
+      if (plan.templateSnapshot && !snapshots.includes(plan.templateSnapshot)) {
         changes.push({ step: 'create_template_snapshot', change: `take '${plan.templateSnapshot}'` });
       }
       return { kind: 'lxc', id: plan.ctid, state: running ? 'running' : 'stopped', changes };

@@ -23,6 +23,8 @@ export interface LxcActivities {
   ensureLxcTemplateReady(input: TemplateReadyInput): Promise<StepOutcome>;
   ensureContainerDefined(plan: LxcPlan): Promise<StepOutcome>;
   applyConfigurations(plan: LxcPlan): Promise<StepOutcome>;
+  /** Takes a leaf's reconfigure snapshot once (the original's `pre-configured`). */
+  createPreConfiguredSnapshot(plan: LxcPlan): Promise<StepOutcome>;
   applySharedVolumes(plan: LxcPlan): Promise<StepOutcome>;
   startContainer(plan: LxcPlan): Promise<StepOutcome>;
   /** Runs one feature script as a detached, re-attachable job; skips an unchanged one. */

@@ -157,7 +157,8 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
   },
 });
 
-const STEP_COLUMN = 26;
+// Wide enough for the longest step name, create_pre_configured_snapshot, and a space.
+const STEP_COLUMN = 32;
 
 function renderGuest(guest: GuestPlan, output: { out(line: string): void }, live: GuestInspection | undefined): void {
   const traits = [kindName(guest), ...(guest.template ? ['template'] : [])];

@@ -82,6 +82,9 @@ export const lxcEntryShape = {
   template_snapshot_name: snapshotName
     .optional()
     .meta({ description: 'Marks this container as a template: the snapshot clones are made from' }),
+  reconfigure_snapshot_name: snapshotName.optional().meta({
+    description: "Snapshot 'reconfigure' returns to, taken once after the container is defined and configured (default pre-configured; templates use template_snapshot_name)",
+  }),
   features: z.array(z.enum(LXC_FEATURES)).optional().meta({ description: 'Phoenix feature scripts to run, in order' }),
   application_script: plainFileName.optional().meta({ description: 'Script under apps/ run inside the container' }),
   cores: cores.optional(),

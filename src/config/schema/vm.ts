@@ -40,7 +40,12 @@ export const vmEntrySchema = z.strictObject({
   template_image: plainFileName
     .optional()
     .meta({ description: 'Cloud image file name, e.g. noble-server-cloudimg-amd64.img' }),
-  template_snapshot_name: snapshotName.optional(),
+  template_snapshot_name: snapshotName
+    .optional()
+    .meta({ description: 'Snapshot taken once after the first boot (not on templates); reconfigure returns to it' }),
+  reconfigure_snapshot_name: snapshotName.optional().meta({
+    description: "Snapshot 'reconfigure' returns to when template_snapshot_name is unset (default pre-configured; not on templates)",
+  }),
   network_config: vmNetworkConfig.optional(),
   ...vmDefaultableShape,
 });

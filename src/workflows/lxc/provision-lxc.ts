@@ -3,13 +3,14 @@
  * an idempotent activity, so running this workflow again on a finished container changes
  * nothing and is quick. Workflow id: `phoenix-lxc-<ctid>` (see shared/workflow-ids).
  */
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LxcActivities } from '../../activities/lxc/types';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
 import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
+import { LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
@@ -68,6 +69,17 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
 
   await tracker.run('ensure_container_defined', () => tasks.ensureContainerDefined(p).then(record('ensure_container_defined')));
   await tracker.run('apply_configurations', () => tasks.applyConfigurations(p).then(record('apply_configurations')));
+  if (patched(LEAF_PRE_CONFIGURED_SNAPSHOT)) {
+    // The point the original's `pre-configured` marked: defined and configured, before shared
+    // volumes (PVE cannot snapshot bind mounts), features and the application script.
+    if (p.reconfigureSnapshot !== undefined) {
+      await tracker.run('create_pre_configured_snapshot', () =>
+        tasks.createPreConfiguredSnapshot(p).then(record('create_pre_configured_snapshot')),
+      );
+    } else {
+      tracker.skip('create_pre_configured_snapshot', isTemplatePlan(p) ? 'a template: reconfigure returns to its template snapshot' : 'no reconfigure snapshot planned');
+    }
+  }
   await tracker.run('apply_shared_volumes', () => tasks.applySharedVolumes(p).then(record('apply_shared_volumes')));
   await tracker.run('start_container', () => tasks.startContainer(p).then(record('start_container')));
 
