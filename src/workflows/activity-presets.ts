@@ -65,3 +65,9 @@ export const healthProbe: ActivityOptions = {
 export function withHeartbeatTimeout(preset: ActivityOptions, heartbeatTimeout: string | undefined): ActivityOptions {
   return heartbeatTimeout && preset.heartbeatTimeout ? { ...preset, heartbeatTimeout: heartbeatTimeout as ActivityOptions['heartbeatTimeout'] } : preset;
 }
+
+/**
+ * patched() id of the trust preflight (verifyTrust after load_plan). Runs recorded before it
+ * replay without the call; kept until every such run has finished (then deprecatePatch).
+ */
+export const PREFLIGHT_TRUST_PATCH = 'phoenix-preflight-trust';

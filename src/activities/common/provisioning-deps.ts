@@ -6,15 +6,17 @@
  * with the simulator's connection settings in the environment.
  */
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { CONFIG_FILES, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
+import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
 import { withSshConnection } from '../../ssh/connection';
+import type { HostKeyPin } from '../../ssh/host-key';
+import { KnownHostsSyntaxError, parseKnownHosts } from '../../ssh/known-hosts';
 import { commandRunner, type CommandRunner } from '../../ssh/exec';
 import { createJobs } from '../../ssh/jobs';
 import { createPct } from '../../ssh/pct';
@@ -101,9 +103,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     async withHost(fn, signal) {
       const ssh = (await connection()).ssh;
       const secret = sshSecret(env);
-      const hostKey = ssh.hostKeyFingerprint
-        ? { sha256: ssh.hostKeyFingerprint }
-        : { knownHostsLine: knownHostsLine(ssh.knownHostsFile!, ssh.host, ssh.port) };
+      const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
       return withSshConnection(
         {
           host: ssh.host,
@@ -160,12 +160,25 @@ function tlsTrust(tls: PveConnection['api']['tls']): PveTlsTrust {
   return { kind: 'system' };
 }
 
-/** The known_hosts line for the host (`host` or `[host]:port`), hashed entries excepted. */
-function knownHostsLine(file: string, host: string, port: number): string {
-  const wanted = port === 22 ? host : `[${host}]:${port}`;
-  const line = readFileSync(file, 'utf8')
-    .split('\n')
-    .find((l) => l.split(/\s+/)[0]?.split(',').includes(wanted));
-  if (!line) throw new Error(`no host key for ${wanted} in ${file}: add it, or set proxmox.ssh.host_key_fingerprint`);
-  return line;
+/**
+ * The whole known_hosts file, parsed strictly (markers honoured at connect time). A file that is
+ * missing, unreadable or malformed is a configuration error (non-retryable): retrying cannot
+ * make the host trusted, a person must fix the file or the setting.
+ */
+async function knownHostsPin(file: string): Promise<HostKeyPin> {
+  const where = { file: CONFIG_FILES.hypervisor, path: 'proxmox.ssh.known_hosts_file' };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by the worker' : `cannot be read (${code ?? (err as Error).message})`;
+    throw new ConfigError([{ ...where, message: `the SSH known_hosts file ${file} ${why}: create it (ssh-keyscan the host), or set proxmox.ssh.host_key_fingerprint` }]);
+  }
+  try {
+    return { knownHosts: parseKnownHosts(text, file), source: file };
+  } catch (err) {
+    if (err instanceof KnownHostsSyntaxError) throw new ConfigError([{ ...where, message: err.message }]);
+    throw err;
+  }
 }

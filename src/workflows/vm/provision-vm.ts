@@ -4,12 +4,13 @@
  * cloud-init's first boot (which runs the VM's features), then snapshot or convert to a
  * template. Workflow id: `phoenix-vm-<vmid>`.
  */
-import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import type { VmPlan } from '../../shared/vm-plan';
-import { guestJob, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
+import { guestJob, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
 
@@ -28,6 +29,7 @@ export interface ProvisionVmResult {
 export const VM_STEPS = VM_WORKFLOW_STEPS;
 
 const quick = proxyActivities<VmActivities>(quickStep);
+const preflight = proxyActivities<PreflightActivities>(quickStep);
 
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
 function longStepProxies(heartbeatTimeout: string | undefined) {
@@ -51,6 +53,8 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   let loaded: VmPlan | undefined;
   await tracker.run('load_plan', async () => {
     loaded = await quick.loadVmPlan({ vmid: input.vmid });
+    // Trust before effect: the API certificate and SSH host key are checked before the first change.
+    if (patched(PREFLIGHT_TRUST_PATCH)) await preflight.verifyTrust({ nodes: [loaded.node] });
     return { changed: false, summary: `${loaded.name} on node ${loaded.node}` };
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
