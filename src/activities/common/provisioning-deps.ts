@@ -44,6 +44,8 @@ export interface ProvisioningDeps {
   scriptsRoot: string;
   /** PHOENIX_HEARTBEAT_TIMEOUT: overrides the presets' heartbeat timeout for long steps. */
   heartbeatTimeout?: string;
+  /** PHOENIX_RETRY_DEADLINE: how long steps keep retrying transient failures (default 2 h). */
+  retryDeadline?: string;
 }
 
 export interface ProvisioningDepsOptions {
@@ -59,7 +61,8 @@ export const DEFAULT_SCRIPTS_ROOT = resolve(__dirname, '..', '..', '..');
 
 export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): ProvisioningDeps {
   const { env } = options;
-  const heartbeatTimeout = heartbeatTimeoutFrom(env);
+  const heartbeatTimeout = durationFrom(env, 'PHOENIX_HEARTBEAT_TIMEOUT', 1000, 'at least 1 s such as "10s"');
+  const retryDeadline = durationFrom(env, 'PHOENIX_RETRY_DEADLINE', 60_000, 'at least 1 minute such as "2h" or "90m"');
   let client: PveClient | undefined;
   let clientKey = '';
 
@@ -125,12 +128,13 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     taskQueue: options.taskQueue,
     scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
     ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
+    ...(retryDeadline ? { retryDeadline } : {}),
   };
 }
 
 /** Checked when the worker starts, so a typo stops it with the variable's name. */
-function heartbeatTimeoutFrom(env: Env): string | undefined {
-  const raw = env.PHOENIX_HEARTBEAT_TIMEOUT?.trim();
+function durationFrom(env: Env, name: string, minMs: number, hint: string): string | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   let ms = NaN;
   try {
@@ -138,7 +142,7 @@ function heartbeatTimeoutFrom(env: Env): string | undefined {
   } catch {
     // reported below
   }
-  if (!(ms >= 1000)) throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least 1 s such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
+  if (!(ms >= minMs)) throw new Error(`${name} must be a duration of ${hint}, or milliseconds, got ${JSON.stringify(raw)}`);
   return `${ms}ms`;
 }
 

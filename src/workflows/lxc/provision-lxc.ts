@@ -31,8 +31,8 @@ const quick = proxyActivities<LxcActivities>(quickStep);
 const preflight = proxyActivities<PreflightActivities>(quickStep);
 
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
-function longStepProxies(heartbeatTimeout: string | undefined) {
-  const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   return { tasks: proxy(proxmoxTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
 }
 
@@ -58,7 +58,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   });
   if (!plan) throw new Error('unreachable: plan not loaded');
   const p: LxcPlan = plan;
-  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout);
+  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
 
   if (p.source.kind === 'clone') {
     const { parentCtid, parentSnapshot } = p.source;

@@ -32,8 +32,8 @@ const quick = proxyActivities<VmActivities>(quickStep);
 const preflight = proxyActivities<PreflightActivities>(quickStep);
 
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
-function longStepProxies(heartbeatTimeout: string | undefined) {
-  const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   return { tasks: proxy(proxmoxTask), boots: proxy(guestJob), waits: proxy(templateWait) };
 }
 
@@ -59,7 +59,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
   const plan: VmPlan = loaded;
-  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout);
+  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
 
   if (plan.source.kind === 'clone') {
     const parentVmid = plan.source.parentVmid;
