@@ -36,6 +36,16 @@ export const quickStep: ActivityOptions = withDeadline({
 });
 
 /**
+ * Read-only inspection a person is waiting for (`phoenix-client plan`): nothing is half done
+ * if it gives up, so a few minutes of retries, then the error, rather than the steps' deadline.
+ */
+export const personWaitingRead: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '5m',
+  retry,
+};
+
+/**
  * One Proxmox task (create, clone, start, snapshot) and its wait. The heartbeat lets a
  * crashed worker's attempt be retried within a minute; the retry re-attaches to the
  * running task instead of sending the request again.

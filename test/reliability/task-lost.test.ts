@@ -52,9 +52,9 @@ describe('a task lost with the API process', { timeout: 180_000 }, () => {
   });
 });
 
-test('every step retries until a deadline in time of at least an hour, not for a count of attempts', { timeout: 5_000 }, () => {
+test('every provisioning step retries until a deadline in time of at least an hour, not for a count of attempts', { timeout: 5_000 }, () => {
   for (const [name, preset] of Object.entries(presets)) {
-    if (typeof preset !== 'object' || !preset || !('retry' in preset)) continue;
+    if (typeof preset !== 'object' || !preset || !('retry' in preset) || name === 'personWaitingRead') continue;
     assert.ok(!preset.retry?.maximumAttempts, `${name}: maximumAttempts ${preset.retry?.maximumAttempts}`);
     assert.ok(preset.scheduleToCloseTimeout !== undefined && msToNumber(preset.scheduleToCloseTimeout) >= 3_600_000, `${name}: scheduleToCloseTimeout ${String(preset.scheduleToCloseTimeout)}`);
   }
