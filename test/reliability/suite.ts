@@ -6,8 +6,8 @@
  * - storm:   random SIGKILLs of the workers (three, killed one at a time and replaced, so one
  *            usually polls) while runs go on; the fleet is rebuilt from an empty host in rounds
  *            until N kills have landed;
- * - outages: the Temporal server, the simulator (API and SSH with it) and SSH alone go away for
- *            a while in the middle of a run, then come back;
+ * - outages: the Temporal server (killed, restarted on its database), the host's API and SSH,
+ *            and SSH alone go away for a while in the middle of a run, then come back;
  * - faults:  the simulator's fault injection on every request (API 5xx, connection resets, SSH
  *            drops, slow answers) at 5, 20 and 50%.
  *
@@ -20,6 +20,7 @@
  *   npm run test:reliability -- --ci            CI form (~10 min): 30 kills, 10 s outages, 50% faults
  *   ... -- --kills 60 --outages 10,300 --rates 0.2,0.5 --scenarios storm,outages,faults --seed 7
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type CliResult, type LedgerEntry, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
@@ -78,7 +79,14 @@ export function duplicateSideEffects(entries: LedgerEntry[]): string[] {
     if (e.kind === 'installer.run' && e.details?.installer === 'nvidia') bump(`installer.run ${e.vmid} nvidia`);
   }
   for (const [key, n] of counts) if (n > 1) out.push(`${key} ×${n}`);
-  for (const [id, job] of jobs(entries)) if (job.starts > 1) out.push(`job.start ${id} ×${job.starts}`);
+  // A guest job runs a feature (or the app) once: a second job id for the same guest and step is
+  // a second run. (One id cannot start twice: its folder is claimed with mkdir in the guest.)
+  const runsOfStep = new Map<string, Set<string>>();
+  for (const [id, job] of jobs(entries)) {
+    const step = `${job.vmid} ${/-(feature-.+|app)$/.exec(id)?.[1] ?? id}`;
+    runsOfStep.set(step, (runsOfStep.get(step) ?? new Set()).add(id));
+  }
+  for (const [step, ids] of runsOfStep) if (ids.size > 1) out.push(`job ${step} ×${ids.size}`);
   return out;
 }
 
@@ -143,8 +151,10 @@ async function resetHost(stack: Stack): Promise<void> {
 
 async function withStack<T>(fn: (stack: Stack) => Promise<T>): Promise<T> {
   const config = configCopy();
+  // Temporal keeps its state in a file, so a killed server comes back with every run.
+  const dbFile = join(config.dir, 'temporal.db');
   // Short heartbeats: a killed worker's steps are retried within seconds (the presets' 30 s otherwise).
-  const stack = await startStack({ timeScale, configDir: config.dir, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '3s' } });
+  const stack = await startStack({ timeScale, configDir: config.dir, dbFile, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '3s' } });
   try {
     return await fn(stack);
   } finally {
@@ -155,8 +165,15 @@ async function withStack<T>(fn: (stack: Stack) => Promise<T>): Promise<T> {
 
 async function storm(): Promise<RunFigures[]> {
   return withStack(async (stack) => {
-    const workers: Array<Promise<WorkerProcess>> = [stack.startWorker(), stack.startWorker(), stack.startWorker()];
-    await Promise.all(workers);
+    // Each slot holds a serving worker, or the start of its replacement.
+    const slots: Array<{ worker: Promise<WorkerProcess>; serving: boolean }> = [];
+    const fill = (i: number) => {
+      const worker = stack.startWorker();
+      slots[i] = { worker, serving: false };
+      void worker.then(() => slots[i]!.worker === worker && (slots[i]!.serving = true), () => undefined);
+    };
+    for (let i = 0; i < 3; i++) fill(i);
+    await Promise.all(slots.map((s) => s.worker));
     const results: RunFigures[] = [];
     let total = 0;
     for (let round = 1; total < kills; round++) {
@@ -167,21 +184,20 @@ async function storm(): Promise<RunFigures[]> {
           let landed = 0;
           while (!done && total < kills) {
             await sleep(1_000 + random() * 3_000);
-            if (done) break;
-            const i = Math.floor(random() * workers.length);
-            // Never all down: wait for the others to be serving before killing this one.
-            await Promise.all(workers.filter((_, j) => j !== i));
-            if (done) break;
-            const victim = await workers[i]!;
-            await victim.kill9();
+            const serving = slots.flatMap((s, i) => (s.serving ? [i] : []));
+            // Never all down: a kill leaves at least one worker serving.
+            if (done || serving.length < 2) continue;
+            const i = serving[Math.floor(random() * serving.length)]!;
+            await (await slots[i]!.worker).kill9();
             total++;
             landed++;
-            workers[i] = stack.startWorker();
+            fill(i);
           }
           return `${landed} worker SIGKILLs (${total}/${kills} in all)`;
         }),
       );
     }
+    const workers = slots.map((s) => s.worker);
     await Promise.all(workers.map(async (w) => (await w).stop()));
     return results;
   });
@@ -193,10 +209,22 @@ async function outages(): Promise<RunFigures[]> {
     const results: RunFigures[] = [];
     const kinds: Array<[string, () => Promise<void>, () => Promise<void>]> = [
       ['Temporal server', () => stack.temporalDown(), () => stack.temporalUp()],
-      ['simulator (API and SSH)', () => stack.sim.kill9(), () => stack.sim.restart()],
+      // The host unreachable (every API connection reset, every SSH session dropped) while its
+      // guests keep running, as when a switch or the host's network goes away. (Killing the
+      // simulator's process instead would kill its guests' processes too, which a pveproxy or
+      // sshd restart never does; tasks lost with the API process: test/reliability/task-lost.)
+      [
+        'API and SSH',
+        () =>
+          stack.setFaults([
+            { target: 'api', match: '*', kind: 'reset' },
+            { target: 'ssh', match: '/[\\s\\S]*/', kind: 'disconnect', afterMs: 0 },
+          ]),
+        () => stack.setFaults([]),
+      ],
       [
         'SSH',
-        () => stack.setFaults([{ target: 'ssh', match: '*', kind: 'disconnect', afterMs: 0 }]),
+        () => stack.setFaults([{ target: 'ssh', match: '/[\\s\\S]*/', kind: 'disconnect', afterMs: 0 }]),
         () => stack.setFaults([]),
       ],
     ];
@@ -223,7 +251,7 @@ async function faults(): Promise<RunFigures[]> {
     const kinds: Array<[string, Record<string, unknown>]> = [
       ['API 5xx', { target: 'api', match: '*', kind: 'http-error', status: 500 }],
       ['connection resets', { target: 'api', match: '*', kind: 'reset' }],
-      ['SSH drops', { target: 'ssh', match: '*', kind: 'disconnect', afterMs: 0 }],
+      ['SSH drops', { target: 'ssh', match: '/[\\s\\S]*/', kind: 'disconnect', afterMs: 0 }],
       ['slow answers', { target: 'api', match: '*', kind: 'slow', delayMs: 1_500 }],
     ];
     const results: RunFigures[] = [];
