@@ -17,7 +17,7 @@
  * duplicates.
  *
  *   npm run test:reliability                    long form: 30 kills, 10 s and 5 min outages, 5/20/50% faults
- *   npm run test:reliability -- --ci            CI form (~10 min): 30 kills, 10 s outages, 50% faults
+ *   npm run test:reliability -- --ci            CI form (~10 min): 30 kills, 10 s outages, 20% faults
  *   ... -- --kills 60 --outages 10,300 --rates 0.2,0.5 --scenarios storm,outages,faults --seed 7
  */
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ const { values: args } = parseArgs({
 });
 const kills = Number(args.kills ?? process.env.PHOENIX_STORM_KILLS ?? 30);
 const outageSeconds = (args.outages ?? (args.ci ? '10' : '10,300')).split(',').map(Number);
-const rates = (args.rates ?? (args.ci ? '0.5' : '0.05,0.2,0.5')).split(',').map(Number);
+const rates = (args.rates ?? (args.ci ? '0.2' : '0.05,0.2,0.5')).split(',').map(Number);
 const scenarios = new Set(args.scenarios!.split(','));
 const timeScale = Number(args['time-scale']);
 let seed = Number(args.seed);
