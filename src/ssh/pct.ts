@@ -116,7 +116,7 @@ export function createPct(run: CommandRunner) {
         continue;
       }
       await opts.beforeWrite?.();
-      await run.writeFile(confPath(ctid), result.content);
+      await run.replaceFile(confPath(ctid), result.content);
       return result;
     }
   }
