@@ -162,6 +162,9 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
       cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
       ledger: () => readLedger(sim.apiUrl, sim.caFile),
       setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
+      // A Temporal outage here is the server's own stop and start (same ports, same database).
+      temporalDown: () => server.stop(),
+      temporalUp: () => server.start(),
       async stop() {
         await stopAll();
         rmSync(stateDir, { recursive: true, force: true });

@@ -58,12 +58,27 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The simulator process; `kill9` + `restart` is an API/SSH outage (same ports, same state). */
+export interface SimProcess {
+  apiUrl: string;
+  caFile: string;
+  env: Record<string, string>;
+  pid: number;
+  /** SIGKILL: PVE's API daemon and sshd gone at once; running tasks end as `unexpected status`. */
+  kill9(): Promise<void>;
+  /** Starts it again on the same ports with the same state (after kill9). */
+  restart(): Promise<void>;
+}
+
 export interface Stack {
   temporal: DevServer;
   /** Environment a `phoenix-client` or `phoenix-worker` needs (Temporal + simulator + config). */
   env: Record<string, string>;
   /** Simulator connection details, secrets included: only for the worker and ledger reads. */
-  sim: { apiUrl: string; caFile: string; env: Record<string, string>; pid: number };
+  sim: SimProcess;
+  /** SIGKILLs the Temporal dev server (a Temporal outage); `temporalUp` restarts it on the same port and database. */
+  temporalDown(): Promise<void>;
+  temporalUp(): Promise<void>;
   stateDir: string;
   taskQueue: string;
   startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
@@ -84,11 +99,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const children: ChildProcess[] = [];
   let temporal: DevServer | undefined;
   try {
-    temporal = await startDevServer({
+    const devServerOptions = {
       port: options.temporalPort ?? 0,
       uiPort: options.uiPort ?? false,
       ...(options.dbFile ? { dbFile: options.dbFile } : {}),
-    });
+    } as const;
+    temporal = await startDevServer(devServerOptions);
     const sim = await startSim(stateDir, options, children);
     const taskQueue = `phoenix-${process.pid}-${Date.now().toString(36)}`;
     const env: Record<string, string> = {
@@ -109,6 +125,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
       ledger: () => readLedger(sim.apiUrl, sim.caFile),
       setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
+      async temporalDown() {
+        process.kill(stack.temporal.pid, 'SIGKILL');
+        await stack.temporal.exited;
+      },
+      async temporalUp() {
+        const port = Number(stack.temporal.address.split(':').pop());
+        stack.temporal = await startDevServer({ ...devServerOptions, port });
+        temporal = stack.temporal;
+      },
       async stop() {
         await Promise.all(children.map((c) => stopChild(c)));
         await temporal?.stop();
@@ -134,9 +159,9 @@ export function baseEnv(): Record<string, string> {
   return env;
 }
 
-export async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[]): Promise<Stack['sim']> {
+export async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[], ports = { api: '0', ssh: '0' }): Promise<SimProcess> {
   const args = [
-    BIN('phoenix-sim.js'), '--port', '0', '--ssh-port', '0', '--state-dir', join(stateDir, 'sim'),
+    BIN('phoenix-sim.js'), '--port', ports.api, '--ssh-port', ports.ssh, '--state-dir', join(stateDir, 'sim'),
     '--time-scale', String(options.timeScale ?? 0.05), '--print-env', ...(options.simArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv() });
@@ -160,7 +185,23 @@ export async function startSim(stateDir: string, options: StackOptions, children
       }
     });
   });
-  return { apiUrl: `https://${env.PHOENIX_PVE_HOST}:${env.PHOENIX_PVE_PORT}`, caFile: env.PHOENIX_PVE_CA_FILE!, env, pid: child.pid! };
+  const sim: SimProcess = {
+    apiUrl: `https://${env.PHOENIX_PVE_HOST}:${env.PHOENIX_PVE_PORT}`,
+    caFile: env.PHOENIX_PVE_CA_FILE!,
+    env,
+    pid: child.pid!,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async restart() {
+      const again = await startSim(stateDir, options, children, { api: env.PHOENIX_PVE_PORT!, ssh: env.PHOENIX_SSH_PORT! });
+      sim.pid = again.pid;
+      sim.kill9 = again.kill9;
+      sim.restart = again.restart;
+    },
+  };
+  return sim;
 }
 
 export async function startWorker(env: Record<string, string>, echo: boolean, children: ChildProcess[]): Promise<WorkerProcess> {

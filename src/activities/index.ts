@@ -2,6 +2,7 @@ import { provisioningDepsFromEnv, type ProvisioningDeps } from './common/provisi
 import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker';
 import { createLifecycleActivities } from './lifecycle';
 import { createLxcActivities } from './lxc';
+import { createVerifyTrust } from './preflight/verify-trust';
 import { createSetupActivities } from './setup';
 import { createVmActivities } from './vm';
 import { vmPlanOptionsFromEnv } from '../planning/vm';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   const provisioning = deps.provisioning ?? provisioningDepsFromEnv({ env: process.env, taskQueue: deps.taskQueue });
   return {
     describeWorker: createDescribeWorker(deps),
+    verifyTrust: createVerifyTrust(provisioning),
     ...createLxcActivities(provisioning),
     ...createVmActivities(provisioning, vmPlanOptionsFromEnv(process.env)),
     ...createLifecycleActivities(provisioning),

@@ -4,7 +4,7 @@
  */
 import { CONFIG_FILES } from './files';
 import { findCycles, guestGraph } from './graph';
-import { parseIpv4Cidr } from './ipv4';
+import { ipv4Subnet, ipv4ToNumber, numberToIpv4, parseIpv4Cidr } from './ipv4';
 import type { ConfigIssue } from './issues';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
 import { isTemplate } from './model';
@@ -32,6 +32,7 @@ export function crossChecks(config: PhoenixConfig, vmIndex: ReadonlyMap<number, 
     ...dependencyTargets(config, at),
     ...cycles(config, at),
     ...uniqueAddresses(config, at),
+    ...gatewaysAndHostAddresses(config, at),
     ...sharedVolumeMounts(config),
     ...hostSetupChecks(config),
   ];
@@ -140,6 +141,34 @@ function uniqueAddresses(config: PhoenixConfig, at: At): ConfigIssue[] {
       if (owner) out.push(at(g, 'mac_address', `${g.mac_address} is already used by ${owner}`));
       else macOwners.set(mac, describeGuest(g));
     }
+  }
+  return out;
+}
+
+/**
+ * A static address must be a host address of its subnet, and the gateway a different host of the
+ * same subnet: PVE accepts anything, and the guest then boots without a route. /31 and /32 have no
+ * network or broadcast address (RFC 3021 point-to-point; a /32 needs an on-link route PVE sets up).
+ */
+function gatewaysAndHostAddresses(config: PhoenixConfig, at: At): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const g of [...config.containers, ...config.vms]) {
+    const ip = g.network_config?.ip;
+    const cidr = ip && ip !== 'dhcp' ? parseIpv4Cidr(ip) : undefined;
+    if (!cidr) continue;
+    const { network, broadcast } = ipv4Subnet(cidr);
+    const subnet = `${numberToIpv4(network)}/${cidr.prefix}`;
+    const own = ipv4ToNumber(cidr.address);
+    const edges = cidr.prefix <= 30;
+    if (edges && own === network) out.push(at(g, 'network_config.ip', `${cidr.address} is the network address of ${subnet}, not a host address`));
+    if (edges && own === broadcast) out.push(at(g, 'network_config.ip', `${cidr.address} is the broadcast address of ${subnet}, not a host address`));
+    const gw = g.network_config?.gw;
+    if (!gw || cidr.prefix === 32) continue;
+    const gateway = ipv4ToNumber(gw);
+    if (gateway === own) out.push(at(g, 'network_config.gw', `${gw} is the guest's own address (network_config.ip); the gateway is another host, usually the router`));
+    else if (gateway < network || gateway > broadcast) out.push(at(g, 'network_config.gw', `${gw} is not in the guest's subnet ${subnet} (from network_config.ip ${ip}): the guest could not reach it`));
+    else if (edges && (gateway === network || gateway === broadcast))
+      out.push(at(g, 'network_config.gw', `${gw} is the ${gateway === network ? 'network' : 'broadcast'} address of ${subnet}, not a host address`));
   }
   return out;
 }

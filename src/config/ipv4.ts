@@ -20,3 +20,18 @@ export function parseIpv4Cidr(value: string): Ipv4Cidr | undefined {
   if (prefix < 1 || prefix > 32) return undefined;
   return { address: match[1]!, prefix };
 }
+
+export function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+export function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
+/** Network and broadcast addresses of a CIDR (as numbers), e.g. 10.0.0.150/24 → 10.0.0.0, 10.0.0.255. */
+export function ipv4Subnet(cidr: Ipv4Cidr): { network: number; broadcast: number } {
+  const size = 2 ** (32 - cidr.prefix);
+  const network = Math.floor(ipv4ToNumber(cidr.address) / size) * size;
+  return { network, broadcast: network + size - 1 };
+}

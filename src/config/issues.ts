@@ -19,7 +19,7 @@ export function formatPath(path: JsonPath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? segment : `.${segment}`;
+    else out += out === '' ? segmentText(segment) : `.${segmentText(segment)}`;
   }
   return out;
 }
@@ -47,7 +47,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Quote a config value for a message: JSON quoting makes newlines, quotes and control characters visible. */
+/** How much of a value a message echoes: a 10 MB hostname must not become 10 MB of stderr. */
+export const ECHO_LIMIT = 80;
+
+/**
+ * Quote a config value for a message: JSON quoting makes newlines, quotes and control characters
+ * visible; a long value is cut to about ECHO_LIMIT characters with its length said.
+ */
 export function quote(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' ? value : String(value);
+  if (text.length <= ECHO_LIMIT - 20) return typeof value === 'string' ? JSON.stringify(value) : text;
+  const head = text.slice(0, ECHO_LIMIT - 20);
+  return `${typeof value === 'string' ? JSON.stringify(head).slice(0, -1) : head}…${typeof value === 'string' ? '"' : ''} (${text.length} characters)`;
+}
+
+/** A key as a path segment: long keys are cut like values. */
+function segmentText(segment: string): string {
+  return segment.length <= ECHO_LIMIT - 20 ? segment : `${segment.slice(0, ECHO_LIMIT - 20)}…(${segment.length} characters)`;
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { normaliseGpuAssignments, stripIgnoredKeys } from './compat';
 import { crossChecks } from './checks';
 import { CONFIG_FILES, type ConfigFileKind } from './files';
-import { ConfigError, type ConfigIssue } from './issues';
+import { ConfigError, formatPath, type ConfigIssue } from './issues';
 import { parseJsonText } from './json-text';
 import type { PhoenixConfig } from './model';
 import { resolveConfig } from './resolve';
@@ -45,6 +45,10 @@ export function parseConfigFile<K extends ConfigFileKind>(kind: K, text: string)
   if (!json.ok) {
     const { line, column, reason } = json.problem;
     return { errors: [{ file, path: '', message: `not valid JSON at line ${line}, column ${column}: ${reason}` }], warnings: [] };
+  }
+  if (json.keyProblems.length > 0) {
+    // Which of two values was meant is unknown: report, validate nothing further.
+    return { errors: json.keyProblems.map((k) => ({ file, path: formatPath(k.path), message: k.message })), warnings: [] };
   }
   const raw = json.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -111,6 +111,14 @@ export class PveTlsVerification extends PveError {
 export class PveTaskFailed extends PveError {
   readonly transient = false;
 }
+/**
+ * The task died with PVE's API process (`unexpected status`), or PVE no longer knows its UPID.
+ * Whether its effect happened is unknown: the retried step reads the state back and re-issues
+ * the request only if the effect is missing.
+ */
+export class PveTaskLost extends PveError {
+  readonly transient = true;
+}
 /** A wait ran past its deadline while the task / guest was still busy; a later attempt can re-attach. */
 export class PveWaitTimeout extends PveError {
   readonly transient = true;
@@ -322,8 +330,11 @@ export function classifyPveError(err: unknown): PveError | unknown {
 }
 
 /** Classifies a task's exit status (plus log tail) into the same taxonomy. */
+/** PVE's exit status for a task whose worker process vanished (daemon restart, host crash). */
+export const LOST_TASK_EXITSTATUS = 'unexpected status';
+
 export function taskFailureError(what: string, task: PveTaskFailure): PveError {
-  const cls = classByText([task.exitstatus]) ?? PveTaskFailed;
+  const cls = task.exitstatus === LOST_TASK_EXITSTATUS ? PveTaskLost : (classByText([task.exitstatus]) ?? PveTaskFailed);
   const tail = task.logTail.length ? `; last log lines: ${task.logTail.join(' | ')}` : '';
   return new cls(`${what} failed: ${task.exitstatus}${tail}`, { task, reason: task.exitstatus });
 }

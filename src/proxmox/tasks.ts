@@ -4,7 +4,7 @@
 // interrupted wait never re-sends the request. An activity that crashed mid-wait
 // re-attaches with the UPID from its heartbeat details, or finds the in-flight task
 // with `findRunning` instead of starting the work a second time.
-import { PveBadRequest, PveError, PveNotFound, PveWaitTimeout, taskFailureError } from './errors';
+import { LOST_TASK_EXITSTATUS, PveBadRequest, PveError, PveNotFound, PveTaskLost, PveWaitTimeout, taskFailureError } from './errors';
 import { sleep, abortError, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 import { parseUpid } from './upid';
@@ -138,8 +138,12 @@ export function createTaskClient(http: PveHttp) {
         failingSince = undefined;
       } catch (err) {
         const early = Date.now() - started < graceMs;
+        const unknownTask = (err instanceof PveBadRequest || err instanceof PveNotFound) && /no such task/i.test(err.pveSaid || err.message);
         if ((err instanceof PveBadRequest || err instanceof PveNotFound) && early) {
           // the task may not be visible yet: poll again
+        } else if (unknownTask) {
+          // Past the grace: PVE lost the task with its API process (its index never reached disk).
+          throw new PveTaskLost(`${what}: PVE no longer knows task ${upid} (its API process was restarted?); a retry checks whether it took effect`, { cause: err });
         } else if (err instanceof PveError && err.transient) {
           failingSince ??= Date.now();
           if (Date.now() - failingSince > unreachableMs) throw err;
@@ -150,7 +154,7 @@ export function createTaskClient(http: PveHttp) {
       polls++;
       opts.onProgress?.({ what, polls, elapsedMs: Date.now() - started, state: s?.status ?? 'unknown' });
       if (s?.status === 'stopped') {
-        const exitstatus = s.exitstatus ?? 'unexpected status';
+        const exitstatus = s.exitstatus ?? LOST_TASK_EXITSTATUS;
         if (isOk(exitstatus)) return { upid, exitstatus, warnings: exitstatus !== 'OK' };
         const logTailLines = await logTail(upid, opts.logTailLines ?? 20).catch(() => []);
         throw taskFailureError(what, { upid, exitstatus, logTail: logTailLines });

@@ -10,7 +10,7 @@
 // paths as "maybe ours" and check (see containers.ts / vms.ts).
 import { ProxmoxEngine, type ProxmoxEngineOptions } from 'proxmox-api';
 import { fetch as undiciFetch } from 'undici';
-import { classifyPveError, PveAuth } from './errors';
+import { classifyPveError, PveAuth, PveNetwork, PveUnavailable } from './errors';
 import { createPinnedAgent, type PveTlsTrust } from './tls';
 
 export type PveAuthOptions =
@@ -79,6 +79,8 @@ function validate(opts: PveTransportOptions): void {
   }
 }
 
+const GET_TRIES = 7;
+
 export function createPveTransport(opts: PveTransportOptions): PveHttp {
   validate(opts);
   const pinSettingHint = opts.pinSettingHint ?? 'the PVE TLS pin (CA or SHA-256 fingerprint) in the hypervisor config';
@@ -125,9 +127,27 @@ export function createPveTransport(opts: PveTransportOptions): PveHttp {
     }
   }
 
+  /**
+   * GETs change nothing, so one that got no good answer (5xx, a reset or refused connection) is
+   * sent again a few times, within about 3.5 s, before the caller sees the error: on a flaky
+   * host (half the calls failing) a step's reads then rarely cost it the attempt. Requests that
+   * change something are never re-sent here; their callers read the state back first.
+   */
+  async function getPatiently<T>(path: string, params?: PveParams): Promise<T> {
+    for (let tryNo = 1; ; tryNo++) {
+      try {
+        return await request<T>('GET', path, params);
+      } catch (err) {
+        const again = (err instanceof PveUnavailable || err instanceof PveNetwork) && tryNo < GET_TRIES;
+        if (!again) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (tryNo - 1), 1_000)));
+      }
+    }
+  }
+
   return {
     request,
-    get: (path, params) => request('GET', path, params),
+    get: getPatiently,
     post: (path, params) => request('POST', path, params),
     put: (path, params) => request('PUT', path, params),
     delete: (path, params) => request('DELETE', path, params),

@@ -87,6 +87,8 @@ export interface LxcPlan {
    * plan, an activity result, so the workflow reads it from history and replays the same.
    */
   heartbeatTimeout?: string;
+  /** The worker's retry deadline of every step (PHOENIX_RETRY_DEADLINE), when it set one. */
+  retryDeadline?: string;
 }
 
 export function isTemplatePlan(plan: Pick<LxcPlan, 'templateSnapshot'>): boolean {

@@ -45,4 +45,6 @@ export interface VmPlan {
   cloudInitTimeoutSeconds: number;
   /** The worker's override of the long steps' heartbeat timeout (PHOENIX_HEARTBEAT_TIMEOUT). */
   heartbeatTimeout?: string;
+  /** The worker's retry deadline of every step (PHOENIX_RETRY_DEADLINE), when it set one. */
+  retryDeadline?: string;
 }

@@ -8,7 +8,7 @@
 import { Client, type ConnectConfig } from 'ssh2';
 import { abortError } from '../proxmox/poll';
 import { SshAuthFailed, SshDisconnected, SshError, SshHostKeyMismatch, SshTimeout } from './errors';
-import { expectedFingerprint, sshFingerprint, type HostKeyPin } from './host-key';
+import { hostKeyCheck, sshFingerprint, type HostKeyPin } from './host-key';
 
 export type SshAuth =
   /** Private key text (OpenSSH / PEM); resolved by the caller from PHOENIX_SSH_KEY_FILE. */
@@ -42,13 +42,14 @@ export interface SshConnection {
 }
 
 export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
-  const expected = expectedFingerprint(opts.hostKey);
+  const check = hostKeyCheck(opts.hostKey, opts.host, opts.port);
   const target = `${opts.username}@${opts.host}:${opts.port}`;
   const hint = opts.pinSettingHint ?? 'the SSH host key fingerprint in the hypervisor config';
   if (opts.signal?.aborted) throw abortError(opts.signal);
 
   const client = new Client();
   let presented: string | undefined;
+  let refused: string | undefined;
   let open = false;
   let resolveClosed!: (e: SshError) => void;
   const closed = new Promise<SshError>((r) => (resolveClosed = r));
@@ -62,7 +63,8 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection
     keepaliveCountMax: 3,
     hostVerifier: (key: Buffer) => {
       presented = sshFingerprint(key);
-      return presented === expected;
+      refused = check.refusal(key);
+      return refused === undefined;
     },
     ...(opts.auth.kind === 'key'
       ? { privateKey: opts.auth.privateKey, passphrase: opts.auth.passphrase }
@@ -87,10 +89,10 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection
     client.once('error', (err: Error & { level?: string }) => {
       if (open) return;
       client.end();
-      if (presented !== undefined && presented !== expected) {
+      if (presented !== undefined && refused !== undefined) {
         return settle(
           new SshHostKeyMismatch(
-            `SSH host key of ${opts.host}:${opts.port} is ${presented}, but ${expected} is pinned. Nothing was sent. ` +
+            `SSH host key of ${opts.host}:${opts.port} is ${presented}, refused: ${refused}. Nothing was sent. ` +
               `If the host was reinstalled on purpose, check the key on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update ${hint}.`,
             presented,
           ),

@@ -20,6 +20,11 @@ export class SshHostKeyMismatch extends SshError {
   }
 }
 
+/** Nothing trusted for the host (no known_hosts line for it): a person must add its key. */
+export class SshHostKeyUnknown extends SshError {
+  readonly transient = false;
+}
+
 /** Key or password refused. */
 export class SshAuthFailed extends SshError {
   readonly transient = false;

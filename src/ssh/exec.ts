@@ -2,6 +2,7 @@
 //
 // argv is quoted word by word (quote.ts) into the single command line SSH carries, so
 // config values arrive as literal arguments whatever characters they hold.
+import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { abortError } from '../proxmox/poll';
 import type { SshConnection } from './connection';
@@ -27,6 +28,9 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** Where replaceFile stages content on the host (tmpfs, root only). */
+const STAGING_DIR = '/run/phoenix/staging';
+
 export interface CommandRunner {
   /** `user@host:port`, for messages. */
   readonly target: string;
@@ -39,6 +43,14 @@ export interface CommandRunner {
    * host, so it works on any POSIX login shell.
    */
   writeFile(path: string, content: string | Buffer, opts?: Omit<ExecOptions, 'stdin'>): Promise<void>;
+  /**
+   * Replaces `path` with `content` so that a dropped connection cannot leave it truncated:
+   * `cat > path` truncates the file before the content arrives, and a connection lost mid-way
+   * left a container's config empty. The content is staged in a private file under /run,
+   * read back and compared, then copied into place by one command running on the host
+   * (`cat staged > path`), which a dropped connection does not interrupt.
+   */
+  replaceFile(path: string, content: string): Promise<void>;
 }
 
 class BoundedBuffer {
@@ -139,6 +151,20 @@ export function commandRunner(conn: SshConnection): CommandRunner {
       if (!path.startsWith('/')) throw new Error(`host path must be absolute: ${path}`);
       const r = await execLine(conn, `cat > ${quoteArg(path)}`, { ...opts, stdin: content });
       checkResult(['cat', '>', path], conn.target, r);
+    },
+    replaceFile: async (path, content) => {
+      if (!path.startsWith('/')) throw new Error(`host path must be absolute: ${path}`);
+      const staged = `${STAGING_DIR}/${path.split('/').pop()}.${randomBytes(6).toString('hex')}`;
+      checkResult(['mkdir'], conn.target, await execLine(conn, shellJoin(['mkdir', '-p', '-m', '0700', STAGING_DIR]), {}));
+      try {
+        checkResult(['cat', '>', staged], conn.target, await execLine(conn, `cat > ${quoteArg(staged)}`, { stdin: content }));
+        const back = await execLine(conn, shellJoin(['cat', staged]), {});
+        checkResult(['cat', staged], conn.target, back);
+        if (back.stdout !== content) throw new SshDisconnected(`staging ${path} on ${conn.target}: the copy read back differs (connection cut short?)`);
+        checkResult(['cat', staged, '>', path], conn.target, await execLine(conn, `cat ${quoteArg(staged)} > ${quoteArg(path)}`, {}));
+      } finally {
+        await execLine(conn, shellJoin(['rm', '-f', staged]), {}).catch(() => undefined);
+      }
     },
   };
 }

@@ -1,8 +1,15 @@
-// SSH host key pinning: either the SHA-256 fingerprint as `ssh-keygen -lf` prints it
-// (`SHA256:<base64 without padding>`) or a known_hosts line for the host.
+// SSH host key pinning: the SHA-256 fingerprint as `ssh-keygen -lf` prints it
+// (`SHA256:<base64 without padding>`), a known_hosts line for the host, or the entries of a
+// whole known_hosts file (markers honoured, see known-hosts.ts).
 import { createHash } from 'node:crypto';
+import { SshHostKeyUnknown } from './errors';
+import { entryMatchesHost, knownHostsName, verifyKnownHostKey, type KnownHostsEntry } from './known-hosts';
 
-export type HostKeyPin = { sha256: string } | { knownHostsLine: string };
+export type HostKeyPin =
+  | { sha256: string }
+  | { knownHostsLine: string }
+  /** Parsed known_hosts entries; `source` names the file in messages. */
+  | { knownHosts: readonly KnownHostsEntry[]; source: string };
 
 /** `SHA256:...` fingerprint of a raw SSH public key blob. */
 export function sshFingerprint(keyBlob: Buffer): string {
@@ -33,7 +40,45 @@ function knownHostsKey(line: string): Buffer {
   return blob;
 }
 
-/** The fingerprint a pin expects. Throws on malformed pins before any connection is made. */
-export function expectedFingerprint(pin: HostKeyPin): string {
+/** The fingerprint a single-key pin expects. Throws on malformed pins before any connection is made. */
+export function expectedFingerprint(pin: { sha256: string } | { knownHostsLine: string }): string {
   return 'sha256' in pin ? normalizeFingerprint(pin.sha256) : sshFingerprint(knownHostsKey(pin.knownHostsLine));
+}
+
+export interface HostKeyCheck {
+  /** What is trusted, for messages: a fingerprint or `<file> (<n> line(s) for <name>)`. */
+  expected: string;
+  /** Undefined when the presented key is trusted, else why not (one sentence). */
+  refusal(keyBlob: Buffer): string | undefined;
+}
+
+/**
+ * The check a connection applies to the host key it is shown. Throws before any connection
+ * is made when the pin is malformed or a known_hosts file has no line at all for the host.
+ */
+export function hostKeyCheck(pin: HostKeyPin, host: string, port: number): HostKeyCheck {
+  if (!('knownHosts' in pin)) {
+    const expected = expectedFingerprint(pin);
+    return { expected, refusal: (blob) => (sshFingerprint(blob) === expected ? undefined : `it is not the pinned ${expected}`) };
+  }
+  const name = knownHostsName(host, port);
+  const lines = pin.knownHosts.filter((e) => entryMatchesHost(e.patterns, name));
+  if (lines.length === 0) throw new SshHostKeyUnknown(`no host key for ${name} in ${pin.source}: add it (ssh-keyscan -p ${port} ${host}), or set proxmox.ssh.host_key_fingerprint`);
+  return {
+    expected: `the key(s) ${pin.source} lists for ${name}`,
+    refusal(blob) {
+      const verdict = verifyKnownHostKey(pin.knownHosts, name, blob);
+      if (verdict.ok) return undefined;
+      switch (verdict.reason) {
+        case 'revoked':
+          return `it is marked @revoked at ${pin.source} line ${verdict.line}`;
+        case 'changed':
+          return `${pin.source} lists another key for ${name} (line ${verdict.lines.join(', ')})`;
+        case 'only-cert-authority':
+          return `${pin.source} lists only @cert-authority keys for ${name} (line ${verdict.lines.join(', ')}), and Phoenix's SSH client does not use host certificates: list the host's own key`;
+        case 'unknown-host':
+          return `${pin.source} has no key for ${name}`;
+      }
+    },
+  };
 }

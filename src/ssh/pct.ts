@@ -99,9 +99,14 @@ export function createPct(run: CommandRunner) {
    * Makes sure the raw lines are in the CT's main config section: read, compute the new
    * text, and write it back with one `cat >` only if the file is still what the text was
    * computed from (re-read right before writing; up to 3 rounds). Changes take effect at
-   * the next CT start; `changed` tells the caller a restart is due.
+   * the next CT start; `changed` tells the caller a restart is due. `beforeWrite` runs just
+   * before the file is written (the caller records that a restart is due, durably).
    */
-  async function ensureLxcConfLines(ctid: number, lines: readonly string[], opts: { exclusiveKeys?: string[] } = {}): Promise<EnsureLinesResult> {
+  async function ensureLxcConfLines(
+    ctid: number,
+    lines: readonly string[],
+    opts: { exclusiveKeys?: string[]; beforeWrite?: () => Promise<void> } = {},
+  ): Promise<EnsureLinesResult> {
     for (let attempt = 1; ; attempt++) {
       const current = await readLxcConf(ctid);
       const result = ensureLxcConfLinesInText(current, lines, opts.exclusiveKeys);
@@ -110,7 +115,8 @@ export function createPct(run: CommandRunner) {
         if (attempt >= 3) throw new Error(`${confPath(ctid)} keeps changing while Phoenix edits it; is another tool editing it?`);
         continue;
       }
-      await run.writeFile(confPath(ctid), result.content);
+      await opts.beforeWrite?.();
+      await run.replaceFile(confPath(ctid), result.content);
       return result;
     }
   }

@@ -6,14 +6,14 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { LxcActivities } from '../activities/lxc/types';
 import type { VmActivities } from '../activities/vm/types';
 import type { GuestInspection } from '../shared/inspection';
-import { quickStep } from './activity-presets';
+import { personWaitingRead } from './activity-presets';
 
 export interface InspectGuestsInput {
   guests: Array<{ kind: 'lxc' | 'vm'; id: number }>;
 }
 
-const lxc = proxyActivities<LxcActivities>(quickStep);
-const vm = proxyActivities<VmActivities>(quickStep);
+const lxc = proxyActivities<LxcActivities>(personWaitingRead);
+const vm = proxyActivities<VmActivities>(personWaitingRead);
 
 export async function inspectGuests(input: InspectGuestsInput): Promise<GuestInspection[]> {
   const results: GuestInspection[] = [];

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { quote } from '../../src/config/issues';
 import {
   CONFIG_FILES,
   ConfigError,
@@ -57,7 +58,7 @@ describe('hostnames follow PVE dns-name', () => {
     test(`rejects ${JSON.stringify(name.length > 40 ? `${name.slice(0, 10)}…(${name.length})` : name)}`, () => {
       const lines = errorsAfter(({ lxc }) => void (lxc.lxc_configs['955'].name = name));
       assert.equal(lines.length, 1, lines.join('\n'));
-      assert.ok(lines[0]!.startsWith(`phoenix_lxc_configs.json: lxc_configs.955.name: ${JSON.stringify(name)} is not a valid hostname`), lines[0]);
+      assert.ok(lines[0]!.startsWith(`phoenix_lxc_configs.json: lxc_configs.955.name: ${quote(name)} is not a valid hostname`), lines[0]);
       assert.doesNotMatch(lines[0]!, /\n/, 'the message stays on one line');
     });
   }

@@ -49,7 +49,8 @@ test('follow waits out a Temporal outage with a visible line and reports the rea
       assert.doesNotMatch(String(impatient.error), /failed/);
       assert.match(String(lines[0]), /Temporal is unreachable .*reconnecting/);
 
-      server = await startDevServer({ port, uiPort: false, dbFile });
+      // A restart on an existing database takes longer than a fresh start on a loaded machine.
+      server = await startDevServer({ port, uiPort: false, dbFile, startTimeoutMs: 120_000 });
       stubs.release();
       const outcome = await within(60_000, 'the followed run to end', patient);
       assert.equal(outcome.ok, true, JSON.stringify(outcome));

@@ -56,20 +56,7 @@ export async function startWorld(editVms?: (file: { vm_defaults: Record<string, 
   writeFileSync(bundlePath, code.code);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
-  const env: Record<string, string> = {
-    PHOENIX_CONFIG_DIR: configDir,
-    PHOENIX_PVE_HOST: sim.apiHost,
-    PHOENIX_PVE_PORT: String(sim.apiPort),
-    PHOENIX_PVE_NODE: sim.node,
-    PHOENIX_PVE_TOKEN_ID: sim.tokenId,
-    PHOENIX_PVE_TOKEN_SECRET: sim.tokenSecret,
-    PHOENIX_PVE_FINGERPRINT: sim.fingerprint,
-    PHOENIX_SSH_HOST: sim.apiHost,
-    PHOENIX_SSH_PORT: String(sim.sshPort),
-    PHOENIX_SSH_USER: sim.sshUser,
-    PHOENIX_SSH_KEY_FILE: sim.sshPrivateKeyFile,
-    PHOENIX_SSH_HOST_KEY_FINGERPRINT: sim.sshHostKeyFingerprint,
-  };
+  const env = workerEnvFor(sim, configDir);
   return {
     server,
     client,
@@ -84,6 +71,24 @@ export async function startWorld(editVms?: (file: { vm_defaults: Record<string, 
       await server.stop().catch(() => {});
       rmSync(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** The worker's environment for a simulator: its API, pinned certificate, SSH endpoint and host key. */
+export function workerEnvFor(sim: RunningSimulator, configDir: string): Record<string, string> {
+  return {
+    PHOENIX_CONFIG_DIR: configDir,
+    PHOENIX_PVE_HOST: sim.apiHost,
+    PHOENIX_PVE_PORT: String(sim.apiPort),
+    PHOENIX_PVE_NODE: sim.node,
+    PHOENIX_PVE_TOKEN_ID: sim.tokenId,
+    PHOENIX_PVE_TOKEN_SECRET: sim.tokenSecret,
+    PHOENIX_PVE_FINGERPRINT: sim.fingerprint,
+    PHOENIX_SSH_HOST: sim.apiHost,
+    PHOENIX_SSH_PORT: String(sim.sshPort),
+    PHOENIX_SSH_USER: sim.sshUser,
+    PHOENIX_SSH_KEY_FILE: sim.sshPrivateKeyFile,
+    PHOENIX_SSH_HOST_KEY_FINGERPRINT: sim.sshHostKeyFingerprint,
   };
 }
 

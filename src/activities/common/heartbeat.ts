@@ -13,6 +13,8 @@ export interface StepHeartbeat {
   state?: string;
   /** Last lines of the job's log, for the progress view. */
   logTail?: string;
+  /** Health checks: which check, and how many of its tries are spent (a retry continues the count). */
+  probe?: { check: number; attempt: number };
 }
 
 export function heartbeat(details: StepHeartbeat): void {

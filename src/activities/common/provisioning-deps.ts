@@ -6,15 +6,17 @@
  * with the simulator's connection settings in the environment.
  */
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { CONFIG_FILES, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
+import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
 import { withSshConnection } from '../../ssh/connection';
+import type { HostKeyPin } from '../../ssh/host-key';
+import { KnownHostsSyntaxError, parseKnownHosts } from '../../ssh/known-hosts';
 import { commandRunner, type CommandRunner } from '../../ssh/exec';
 import { createJobs } from '../../ssh/jobs';
 import { createPct } from '../../ssh/pct';
@@ -42,6 +44,8 @@ export interface ProvisioningDeps {
   scriptsRoot: string;
   /** PHOENIX_HEARTBEAT_TIMEOUT: overrides the presets' heartbeat timeout for long steps. */
   heartbeatTimeout?: string;
+  /** PHOENIX_RETRY_DEADLINE: how long steps keep retrying transient failures (default 2 h). */
+  retryDeadline?: string;
 }
 
 export interface ProvisioningDepsOptions {
@@ -57,7 +61,13 @@ export const DEFAULT_SCRIPTS_ROOT = resolve(__dirname, '..', '..', '..');
 
 export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): ProvisioningDeps {
   const { env } = options;
-  const heartbeatTimeout = heartbeatTimeoutFrom(env);
+  const heartbeatTimeout = durationFrom(
+    env,
+    'PHOENIX_HEARTBEAT_TIMEOUT',
+    MIN_HEARTBEAT_TIMEOUT_MS,
+    `at least ${MIN_HEARTBEAT_TIMEOUT_MS / 1000} s (the long steps poll every 1-2 s) such as "10s"`,
+  );
+  const retryDeadline = durationFrom(env, 'PHOENIX_RETRY_DEADLINE', 60_000, 'at least 1 minute such as "2h" or "90m"');
   let client: PveClient | undefined;
   let clientKey = '';
 
@@ -101,9 +111,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     async withHost(fn, signal) {
       const ssh = (await connection()).ssh;
       const secret = sshSecret(env);
-      const hostKey = ssh.hostKeyFingerprint
-        ? { sha256: ssh.hostKeyFingerprint }
-        : { knownHostsLine: knownHostsLine(ssh.knownHostsFile!, ssh.host, ssh.port) };
+      const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
       return withSshConnection(
         {
           host: ssh.host,
@@ -125,6 +133,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     taskQueue: options.taskQueue,
     scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
     ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
+    ...(retryDeadline ? { retryDeadline } : {}),
   };
 }
 
@@ -136,8 +145,8 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
  */
 export const MIN_HEARTBEAT_TIMEOUT_MS = 5_000;
 
-function heartbeatTimeoutFrom(env: Env): string | undefined {
-  const raw = env.PHOENIX_HEARTBEAT_TIMEOUT?.trim();
+function durationFrom(env: Env, name: string, minMs: number, hint: string): string | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   let ms = NaN;
   try {
@@ -145,9 +154,7 @@ function heartbeatTimeoutFrom(env: Env): string | undefined {
   } catch {
     // reported below
   }
-  if (!(ms >= MIN_HEARTBEAT_TIMEOUT_MS)) {
-    throw new Error(`PHOENIX_HEARTBEAT_TIMEOUT must be a duration of at least ${MIN_HEARTBEAT_TIMEOUT_MS / 1000} s (the long steps poll every 1-2 s) such as "10s" or "10000" (milliseconds), got ${JSON.stringify(raw)}`);
-  }
+  if (!(ms >= minMs)) throw new Error(`${name} must be a duration of ${hint}, or milliseconds, got ${JSON.stringify(raw)}`);
   return `${ms}ms`;
 }
 
@@ -169,12 +176,25 @@ function tlsTrust(tls: PveConnection['api']['tls']): PveTlsTrust {
   return { kind: 'system' };
 }
 
-/** The known_hosts line for the host (`host` or `[host]:port`), hashed entries excepted. */
-function knownHostsLine(file: string, host: string, port: number): string {
-  const wanted = port === 22 ? host : `[${host}]:${port}`;
-  const line = readFileSync(file, 'utf8')
-    .split('\n')
-    .find((l) => l.split(/\s+/)[0]?.split(',').includes(wanted));
-  if (!line) throw new Error(`no host key for ${wanted} in ${file}: add it, or set proxmox.ssh.host_key_fingerprint`);
-  return line;
+/**
+ * The whole known_hosts file, parsed strictly (markers honoured at connect time). A file that is
+ * missing, unreadable or malformed is a configuration error (non-retryable): retrying cannot
+ * make the host trusted, a person must fix the file or the setting.
+ */
+async function knownHostsPin(file: string): Promise<HostKeyPin> {
+  const where = { file: CONFIG_FILES.hypervisor, path: 'proxmox.ssh.known_hosts_file' };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by the worker' : `cannot be read (${code ?? (err as Error).message})`;
+    throw new ConfigError([{ ...where, message: `the SSH known_hosts file ${file} ${why}: create it (ssh-keyscan the host), or set proxmox.ssh.host_key_fingerprint` }]);
+  }
+  try {
+    return { knownHosts: parseKnownHosts(text, file), source: file };
+  } catch (err) {
+    if (err instanceof KnownHostsSyntaxError) throw new ConfigError([{ ...where, message: err.message }]);
+    throw err;
+  }
 }

@@ -9,7 +9,7 @@ import type { StepOutcome } from '../../shared/progress';
 import { classified, permanent } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { desiredLxcConfig, desiredLxcLines, SINGLE_VALUED_LXC_KEYS } from './desired-config';
-import { restartIfRunning } from './restart';
+import { finishPendingRestart, markRestartPending } from './restart';
 
 
 export function createApplyConfigurations(deps: ProvisioningDeps) {
@@ -32,17 +32,26 @@ export function createApplyConfigurations(deps: ProvisioningDeps) {
       const diff = await ct.applyDifference(desired);
       const changed = [...Object.keys(diff.api)];
 
-      const { rootOnlyChanged, linesChanged } = await deps.withHost(async (host) => {
-        if (Object.keys(diff.rootOnly).length) await host.pct.pctSet(plan.ctid, diff.rootOnly);
-        const result = await host.pct.ensureLxcConfLines(plan.ctid, desiredLxcLines(plan), { exclusiveKeys: SINGLE_VALUED_LXC_KEYS });
-        return { rootOnlyChanged: Object.keys(diff.rootOnly), linesChanged: result.changed };
+      // Root-only keys and raw lines apply at the next start: the restart is recorded before
+      // the write and finished from that record, so a retry after a crash still restarts.
+      const { rootOnlyChanged, linesChanged, restarted } = await deps.withHost(async (host) => {
+        if (Object.keys(diff.rootOnly).length) {
+          await markRestartPending(host, plan.ctid, 'root-only settings');
+          await host.pct.pctSet(plan.ctid, diff.rootOnly);
+        }
+        const result = await host.pct.ensureLxcConfLines(plan.ctid, desiredLxcLines(plan), {
+          exclusiveKeys: SINGLE_VALUED_LXC_KEYS,
+          beforeWrite: () => markRestartPending(host, plan.ctid, 'lxc.* lines'),
+        });
+        // A stopped container is started by start_container, with the new settings.
+        const restarted = await finishPendingRestart(pve, host, plan, { startIfStopped: false });
+        return { rootOnlyChanged: Object.keys(diff.rootOnly), linesChanged: result.changed, restarted };
       });
       changed.push(...rootOnlyChanged);
       if (linesChanged) changed.push('lxc.* lines');
 
-      const needsRestart = rootOnlyChanged.length > 0 || linesChanged;
-      const restarted = needsRestart ? await restartIfRunning(pve, plan) : false;
-      if (changed.length === 0) return { changed: false, summary: 'unchanged' };
+      if (changed.length === 0 && !restarted) return { changed: false, summary: 'unchanged' };
+      if (changed.length === 0) return { changed: true, summary: 'restarted to apply the settings written by an earlier attempt' };
       return { changed: true, summary: `set ${changed.join(', ')}${restarted ? ' (restarted to apply)' : ''}` };
     });
   };

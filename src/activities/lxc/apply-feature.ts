@@ -1,14 +1,15 @@
 /**
  * apply_features: one feature script, run inside the container as a detached job. The
  * nvidia feature first writes the GPU passthrough for the container's `gpu_assignment`
- * into its config on the host (root-only, over SSH), restarting it when that changed.
+ * into its config on the host (root-only, over SSH), restarting it when that changed. The
+ * restart is recorded on the host before the write, so a retried attempt finishes it.
  */
 import type { GuestFeature, LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import { composeScript } from '../common/guest-scripts';
 import type { HostSession, ProvisioningDeps } from '../common/provisioning-deps';
 import { runGuestJob } from './guest-job';
-import { restartIfRunning } from './restart';
+import { finishPendingRestart, markRestartPending } from './restart';
 
 export function createApplyFeature(deps: ProvisioningDeps) {
   return async function applyFeature(input: { plan: LxcPlan; feature: GuestFeature; jobId: string }): Promise<StepOutcome> {
@@ -19,9 +20,12 @@ export function createApplyFeature(deps: ProvisioningDeps) {
       feature.name === 'nvidia' && plan.gpuIndices.length > 0
         ? async (host: HostSession) => {
             const lines = gpuPassthroughLines(plan.gpuIndices);
-            const result = await host.pct.ensureLxcConfLines(plan.ctid, lines);
-            if (!result.changed) return undefined;
-            const restarted = await restartIfRunning(await deps.pve(), plan);
+            const result = await host.pct.ensureLxcConfLines(plan.ctid, lines, {
+              beforeWrite: () => markRestartPending(host, plan.ctid, 'GPU passthrough lines'),
+            });
+            // The job runs in the container: a restart cut short by a crash must end with it running.
+            const restarted = await finishPendingRestart(await deps.pve(), host, plan, { startIfStopped: true });
+            if (!result.changed && !restarted) return undefined;
             return `GPU ${plan.gpuIndices.join(',')} passed through${restarted ? ' (restarted)' : ''}`;
           }
         : undefined;

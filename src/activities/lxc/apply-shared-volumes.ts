@@ -9,7 +9,7 @@ import type { StepOutcome } from '../../shared/progress';
 import { MOUNT_FORMAT, parsePropertyString } from '../../proxmox/property-strings';
 import { classified, permanent } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
-import { restartIfRunning } from './restart';
+import { finishPendingRestart, markRestartPending } from './restart';
 
 /** Where an unprivileged container's root lands on the host (PVE's default idmap). */
 const UNPRIVILEGED_ROOT = '100000';
@@ -29,7 +29,7 @@ export function createApplySharedVolumes(deps: ProvisioningDeps) {
       const byPath = new Map(mounts.map(([k, v]) => [parsePropertyString(String(v), MOUNT_FORMAT).mp, { key: k, value: String(v) }]));
 
       const added: string[] = [];
-      await deps.withHost(async (host) => {
+      const restarted = await deps.withHost(async (host) => {
         let next = 0;
         for (const volume of plan.sharedVolumes) {
           const created = (await host.run.exec(['test', '-d', volume.hostPath])).code !== 0;
@@ -42,18 +42,22 @@ export function createApplySharedVolumes(deps: ProvisioningDeps) {
           if (existing) {
             const current = parsePropertyString(existing.value, MOUNT_FORMAT).volume;
             if (current === volume.hostPath) continue;
+            await markRestartPending(host, plan.ctid, 'bind mounts');
             await host.pct.pctSet(plan.ctid, { [existing.key]: wanted });
             added.push(`${existing.key}=${volume.name}`);
             continue;
           }
           while (used.has(next)) next++;
           used.add(next);
+          await markRestartPending(host, plan.ctid, 'bind mounts');
           await host.pct.pctSet(plan.ctid, { [`mp${next}`]: wanted });
           added.push(`mp${next}=${volume.name}`);
         }
+        // Recorded before each `pct set`: a retry after a crash finishes the restart.
+        return finishPendingRestart(pve, host, plan, { startIfStopped: false });
       });
-      if (added.length === 0) return { changed: false, summary: `${plan.sharedVolumes.length} shared volume(s) mounted` };
-      const restarted = await restartIfRunning(pve, plan);
+      if (added.length === 0 && !restarted) return { changed: false, summary: `${plan.sharedVolumes.length} shared volume(s) mounted` };
+      if (added.length === 0) return { changed: true, summary: 'restarted to apply the mounts set by an earlier attempt' };
       return { changed: true, summary: `mounted ${added.join(', ')}${restarted ? ' (restarted to apply)' : ''}` };
     });
   };

@@ -10,7 +10,11 @@ export function createLoadLxcPlan(deps: ProvisioningDeps) {
       const config = await deps.loadConfig();
       const { api } = await deps.connection();
       const plan = buildLxcPlan(config, ctid, api.node);
-      return deps.heartbeatTimeout ? { ...plan, heartbeatTimeout: deps.heartbeatTimeout } : plan;
+      return {
+        ...plan,
+        ...(deps.heartbeatTimeout ? { heartbeatTimeout: deps.heartbeatTimeout } : {}),
+        ...(deps.retryDeadline ? { retryDeadline: deps.retryDeadline } : {}),
+      };
     });
   };
 }

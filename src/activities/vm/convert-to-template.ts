@@ -4,8 +4,12 @@
  * clean shutdown (forced stop as fallback) and `POST .../template`.
  *
  * Idempotent: an existing template is left alone. A retry re-attaches to the template task
- * it sent; a VM found stopped after the guest was cleaned (heartbeated `state`) is not
- * started again (without that record it is booted once more and cleaned first).
+ * it sent; a VM found stopped after the guest was cleaned is not started again. The cleaning
+ * is recorded on the VM itself, as a tag bound to its vmgenid (`phoenix-cleaned-<id>`), right
+ * after it is done: the heartbeated `state` alone is throttled and a crash may lose it, which
+ * booted, cleaned and shut the VM down a second time. A clone gets a new vmgenid, so a tag it
+ * inherits from its template does not count as its own cleaning. Without either record a
+ * stopped VM is booted once more and cleaned first.
  */
 import type { PveClient } from '../../proxmox/client';
 import type { StepOutcome } from '../../shared/progress';
@@ -36,7 +40,8 @@ export function createConvertVmToTemplate(deps: ProvisioningDeps) {
         throw permanent(`${guest} has snapshots, and PVE converts only VMs without any: delete them (qm delsnapshot) or drop is_template`);
       }
 
-      let cleaned = before?.state?.startsWith(CLEANED) ?? false;
+      const cleanedTag = cleanedTagFor(config);
+      let cleaned = (before?.state?.startsWith(CLEANED) ?? false) || (cleanedTag !== undefined && tagsOf(config).includes(cleanedTag));
       let running = (await vm.status()).status === 'running';
       if (!running && !cleaned) {
         // Stopped, and no record that this step cleaned it (heartbeats are throttled, so a
@@ -54,6 +59,7 @@ export function createConvertVmToTemplate(deps: ProvisioningDeps) {
           await cleanGuest(pve, plan, guest);
           cleaned = true;
           heartbeat({ state: CLEANED });
+          if (cleanedTag) await vm.updateConfig({ tags: [...tagsOf(await vm.config()), cleanedTag].join(';') });
         }
         const down = await vm.shutdown({ timeoutS: SHUTDOWN_TIMEOUT_S, forceStop: true });
         if (down.upid) {
@@ -71,6 +77,17 @@ export function createConvertVmToTemplate(deps: ProvisioningDeps) {
       return { changed: true, summary: 'cleaned (cloud-init, machine-id), shut down, converted to a template' };
     });
   };
+}
+
+/** `phoenix-cleaned-<first 12 hex of vmgenid>`; none for a VM without a vmgenid (then only the heartbeat records it). */
+function cleanedTagFor(config: Record<string, unknown>): string | undefined {
+  const id = String(config.vmgenid ?? '').replace(/[^0-9a-f]/gi, '').toLowerCase().slice(0, 12);
+  return id.length === 12 ? `phoenix-cleaned-${id}` : undefined;
+}
+
+/** PVE's `tags`: separated by `;` (also `,` or spaces on input). */
+function tagsOf(config: Record<string, unknown>): string[] {
+  return String(config.tags ?? '').split(/[;, ]+/).filter(Boolean);
 }
 
 async function cleanGuest(pve: PveClient, plan: VmPlan, guest: string): Promise<void> {

@@ -10,7 +10,11 @@ export function createLoadVmPlan(deps: ProvisioningDeps, options: VmPlanOptions)
       const config = await deps.loadConfig();
       const { api } = await deps.connection();
       const plan = buildVmPlan(config, vmid, api.node, options);
-      return deps.heartbeatTimeout ? { ...plan, heartbeatTimeout: deps.heartbeatTimeout } : plan;
+      return {
+        ...plan,
+        ...(deps.heartbeatTimeout ? { heartbeatTimeout: deps.heartbeatTimeout } : {}),
+        ...(deps.retryDeadline ? { retryDeadline: deps.retryDeadline } : {}),
+      };
     });
   };
 }

@@ -24,6 +24,7 @@ import type { VmPlan } from '../../shared/vm-plan';
 import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
+import { readPatiently } from '../common/read-retry';
 import { sleep } from '../common/sleep';
 import { agentStateOf } from './agent-state';
 import { composeVmFeatures, type VmFeatureScript } from './features';
@@ -67,11 +68,14 @@ export function createWaitForCloudInit(deps: ProvisioningDeps) {
       const composed = async () => (scripts ??= await composeVmFeatures(deps, plan));
       let waited = info.attempt > 1;
       let reran: string[] | undefined;
+      // The wait's reads are repeated while the host answers with transient errors.
+      const patiently = <T>(read: () => Promise<T>) =>
+        readPatiently(read, { signal: cancellation(), onRetry: (err) => heartbeat({ state: `cloud-init: no answer (${err.message.slice(0, 120)}); reading again` }) });
 
       for (;;) {
-        const status = await cloudInitStatus(pve, plan);
+        const status = await patiently(() => cloudInitStatus(pve, plan));
         if (status && status.status !== 'running' && status.status !== 'not started' && status.status !== 'not run') {
-          const state = await featureState(pve, plan);
+          const state = await patiently(() => featureState(pve, plan));
           const pending = names.filter((n) => !state.done.has(n));
           if (!state.running) {
             if (pending.length === 0) {
@@ -81,7 +85,8 @@ export function createWaitForCloudInit(deps: ProvisioningDeps) {
             }
             if (state.failed) {
               const script = (await composed()).find((s) => s.name === state.failed);
-              const inGuest = await guestSha256(pve, plan, featureScriptPath(state.failed));
+              const failed = state.failed;
+              const inGuest = await patiently(() => guestSha256(pve, plan, featureScriptPath(failed)));
               if (!script || inGuest === script.sha256 || reran) {
                 throw permanent(await featureFailure(pve, plan, guest, state.failed), 'PhoenixFeatureFailed');
               }

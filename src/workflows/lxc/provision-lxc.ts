@@ -5,10 +5,11 @@
  */
 import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LxcActivities } from '../../activities/lxc/types';
+import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
-import { guestJob, healthProbe, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
+import { guestJob, healthProbe, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
 import { LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
 import { StepTracker } from '../step-tracker';
@@ -28,10 +29,11 @@ export interface ProvisionLxcResult {
 export const LXC_STEPS = LXC_WORKFLOW_STEPS;
 
 const quick = proxyActivities<LxcActivities>(quickStep);
+const preflight = proxyActivities<PreflightActivities>(quickStep);
 
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
-function longStepProxies(heartbeatTimeout: string | undefined) {
-  const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   return { tasks: proxy(proxmoxTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
 }
 
@@ -51,11 +53,13 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   let plan: LxcPlan | undefined;
   await tracker.run('load_plan', async () => {
     plan = await quick.loadLxcPlan({ ctid: input.ctid });
+    // Trust before effect: the API certificate and SSH host key are checked before the first change.
+    if (patched(PREFLIGHT_TRUST_PATCH)) await preflight.verifyTrust({ nodes: [plan.node] });
     return { changed: false, summary: `${plan.hostname} on node ${plan.node}` };
   });
   if (!plan) throw new Error('unreachable: plan not loaded');
   const p: LxcPlan = plan;
-  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout);
+  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
 
   if (p.source.kind === 'clone') {
     const { parentCtid, parentSnapshot } = p.source;

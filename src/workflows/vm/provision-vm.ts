@@ -5,11 +5,12 @@
  * template. Workflow id: `phoenix-vm-<vmid>`.
  */
 import { patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import type { VmPlan } from '../../shared/vm-plan';
-import { guestJob, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
+import { guestJob, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
 import { VM_CONFIGURATION_TASK_PRESET } from '../patches';
@@ -29,10 +30,11 @@ export interface ProvisionVmResult {
 export const VM_STEPS = VM_WORKFLOW_STEPS;
 
 const quick = proxyActivities<VmActivities>(quickStep);
+const preflight = proxyActivities<PreflightActivities>(quickStep);
 
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
-function longStepProxies(heartbeatTimeout: string | undefined) {
-  const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout));
+function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
+  const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   return { tasks: proxy(proxmoxTask), boots: proxy(guestJob), waits: proxy(templateWait) };
 }
 
@@ -52,11 +54,13 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   let loaded: VmPlan | undefined;
   await tracker.run('load_plan', async () => {
     loaded = await quick.loadVmPlan({ vmid: input.vmid });
+    // Trust before effect: the API certificate and SSH host key are checked before the first change.
+    if (patched(PREFLIGHT_TRUST_PATCH)) await preflight.verifyTrust({ nodes: [loaded.node] });
     return { changed: false, summary: `${loaded.name} on node ${loaded.node}` };
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
   const plan: VmPlan = loaded;
-  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout);
+  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
 
   if (plan.source.kind === 'clone') {
     const parentVmid = plan.source.parentVmid;
