@@ -27,6 +27,7 @@ function recordingStubs(planned: LxcPlan) {
   };
   const activities = {
     loadLxcPlan: async () => planned,
+    verifyTrust: async () => ({ summary: 'trusted', cached: true }),
     ensureContainerDefined: step('ensureContainerDefined'),
     applyConfigurations: step('applyConfigurations'),
     applySharedVolumes: step('applySharedVolumes'),

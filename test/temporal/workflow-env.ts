@@ -73,6 +73,8 @@ export function provisioningStubs() {
     cancelled: cancelled.promise,
     activities: {
       loadLxcPlan: async ({ ctid }: { ctid: number }) => plan(ctid),
+      // The trust preflight (API certificate, SSH host key) has nothing to check here.
+      verifyTrust: async () => ({ summary: 'trusted', cached: true }),
       async ensureContainerDefined(p: LxcPlan) {
         startedFor(p.ctid).resolve(undefined);
         const ctx = Context.current();
