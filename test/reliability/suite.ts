@@ -154,7 +154,7 @@ async function withStack<T>(fn: (stack: Stack) => Promise<T>): Promise<T> {
   // Temporal keeps its state in a file, so a killed server comes back with every run.
   const dbFile = join(config.dir, 'temporal.db');
   // Short heartbeats: a killed worker's steps are retried within seconds (the presets' 30 s otherwise).
-  const stack = await startStack({ timeScale, configDir: config.dir, dbFile, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '3s' } });
+  const stack = await startStack({ timeScale, configDir: config.dir, dbFile, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '5s' } });
   try {
     return await fn(stack);
   } finally {
