@@ -14,9 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import proxmoxApi from 'proxmox-api';
 import { Agent, fetch, type RequestInfo, type RequestInit } from 'undici';
-import { startSimulator } from '../src/sim';
-import { sandboxGuests } from '../src/sim/guest/plugin';
-import { sshEndpoint } from '../src/sim/ssh/plugin';
+import { PHOENIX_SIM_BIN, sandboxGuests, sshEndpoint, startSimulator } from 'phoenix-sim';
 
 const STARTUP_TARGET_MS = 2000;
 const THROUGHPUT_TARGET = 500;
@@ -97,7 +95,7 @@ async function main(): Promise<void> {
 
 /** Runs `phoenix-sim --print-env` as a child process and reads its connection lines. */
 function startChild(stateDir: string): Promise<{ child: ChildProcess; env: Record<string, string> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', '--port', '0', '--no-ssh', '--no-guests', '--time-scale', '0.01', '--state-dir', stateDir, '--print-env'], {
+  const child = spawn(process.execPath, [PHOENIX_SIM_BIN, '--port', '0', '--no-ssh', '--no-guests', '--time-scale', '0.01', '--state-dir', stateDir, '--print-env'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

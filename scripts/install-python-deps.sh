@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Puts the Python client the third-party contract suite (test/thirdparty) drives phoenix-sim
+# Puts the Python client the third-party contract suite (packages/phoenix-sim/test/thirdparty) drives phoenix-sim
 # with into <repo>/.tools/pyvenv: proxmoxer (HTTPS and SSH backends) with requests and
 # paramiko, pinned. Idempotent: a venv holding exactly these pins is left alone.
 set -euo pipefail

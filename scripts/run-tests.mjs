@@ -1,7 +1,9 @@
 // Runs every test/**/*.test.ts with node's own test runner (through tsx), so the
-// closing summary is node's ("# pass N / # fail N") which CI reads.
+// closing summary is node's ("# pass N / # fail N") which CI reads. From the repository root
+// that is the product's test/ and every workspace package's (packages/*/test); from a
+// package's directory (its `npm test`), that package's test/ alone.
 // Node 20's --test does not expand globs or pick up .ts files by itself.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -16,7 +18,10 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-let files = findTests('test');
+const packageTestDirs = existsSync('packages')
+  ? readdirSync('packages').sort().map((name) => join('packages', name, 'test')).filter((dir) => existsSync(dir))
+  : [];
+let files = ['test', ...packageTestDirs].flatMap(findTests);
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched');

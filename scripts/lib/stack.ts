@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, fetch } from 'undici';
+import { PHOENIX_SIM_BIN } from 'phoenix-sim';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 
 export const REPO = resolve(__dirname, '..', '..');
@@ -161,7 +162,7 @@ export function baseEnv(): Record<string, string> {
 
 export async function startSim(stateDir: string, options: StackOptions, children: ChildProcess[], ports = { api: '0', ssh: '0' }): Promise<SimProcess> {
   const args = [
-    BIN('phoenix-sim.js'), '--port', ports.api, '--ssh-port', ports.ssh, '--state-dir', join(stateDir, 'sim'),
+    PHOENIX_SIM_BIN, '--port', ports.api, '--ssh-port', ports.ssh, '--state-dir', join(stateDir, 'sim'),
     '--time-scale', String(options.timeScale ?? 0.05), '--print-env', ...(options.simArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv() });

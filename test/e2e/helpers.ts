@@ -86,7 +86,7 @@ export async function workflowRuns(client: Client): Promise<Map<string, number>>
   return runs;
 }
 
-export { waitFor } from '../wait-for';
+export { waitFor } from 'phoenix-sim';
 
 /** The ledger as lines, for assertion messages. */
 export function ledgerText(entries: LedgerEntry[]): string {

@@ -1,5 +1,5 @@
 // Starts phoenix-sim through its public entry and builds Phoenix's real clients against it.
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from 'phoenix-sim';
 import { createPveClient, type PveClient } from '../../src/proxmox/client';
 import { createPveTransport, type PveTransportOptions } from '../../src/proxmox/transport';
 

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningSimulator } from '../../src/sim';
+import type { RunningSimulator } from 'phoenix-sim';
 import { PveTlsVerification } from '../../src/proxmox/errors';
 import { createPveTransport } from '../../src/proxmox/transport';
 import { startSim, tokenClient, transportOptions } from './sim-harness';

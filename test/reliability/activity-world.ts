@@ -7,11 +7,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 import { provisioningDepsFromEnv, type ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
-import { startSimulator, type RunningSimulator } from '../../src/sim';
-import type { FaultSpec } from '../../src/sim/state/faults';
-import type { LedgerEntry } from '../../src/sim/state/types';
-import { sandboxGuests } from '../../src/sim/guest/plugin';
-import { sshEndpoint } from '../../src/sim/ssh/plugin';
+import { sandboxGuests, sshEndpoint, startSimulator, type FaultSpec, type LedgerEntry, type RunningSimulator } from 'phoenix-sim';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
 import { workerEnvFor } from '../vm/harness';
 

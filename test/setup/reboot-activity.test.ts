@@ -12,11 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { provisioningDepsFromEnv } from '../../src/activities/common/provisioning-deps';
 import { createRebootHost } from '../../src/activities/setup/reboot';
-import { startSimulator, type RunningSimulator } from '../../src/sim';
-import { envLines } from '../../src/sim/cli';
-import { DEFAULT_HOST_PROFILE } from '../../src/sim/host/profile';
-import { sshEndpoint } from '../../src/sim/ssh/plugin';
-import { connect, exec } from '../sim/ssh-client-helper';
+import { DEFAULT_HOST_PROFILE, envLines, sshEndpoint, startSimulator, type RunningSimulator } from 'phoenix-sim';
 import { setupConfig } from './fixtures';
 
 describe('rebootHost activity', () => {
@@ -41,9 +37,7 @@ describe('rebootHost activity', () => {
   it('fails past the deadline naming what it last saw; a retry with its heartbeat waits without rebooting again', { timeout: 60_000 }, async () => {
     const env = Object.fromEntries(envLines(sim).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const deps = provisioningDepsFromEnv({ env: { ...env, PHOENIX_CONFIG_DIR: config.dir }, taskQueue: 'unused' });
-    const client = await connect(sim);
-    const bootIdBefore = (await exec(client, 'cat /proc/sys/kernel/random/boot_id')).stdout.trim();
-    client.end();
+    const bootIdBefore = await deps.withHost(async ({ run }) => (await run.execChecked(['cat', '/proc/sys/kernel/random/boot_id'])).stdout.trim());
 
     const first = new MockActivityEnvironment();
     const beats: unknown[] = [];

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import type { RunningSimulator } from '../../src/sim';
+import type { RunningSimulator } from 'phoenix-sim';
 import type { PveClient } from '../../src/proxmox/client';
 import { GuestJobFailed } from '../../src/ssh/errors';
 import { commandRunner } from '../../src/ssh/exec';

@@ -1,6 +1,5 @@
 // phoenix-sim with its SSH endpoint, plus Phoenix's real SSH and PVE clients against it.
-import type { RunningSimulator } from '../../src/sim';
-import { sshEndpoint } from '../../src/sim/ssh/plugin';
+import { sshEndpoint, type RunningSimulator } from 'phoenix-sim';
 import { connectSsh, type SshConnectOptions, type SshConnection } from '../../src/ssh/connection';
 import { startSim } from '../proxmox/sim-harness';
 

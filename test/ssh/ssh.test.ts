@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningSimulator } from '../../src/sim';
+import type { RunningSimulator } from 'phoenix-sim';
 import type { PveClient } from '../../src/proxmox/client';
 import { SshAuthFailed, SshCommandFailed, SshHostKeyMismatch } from '../../src/ssh/errors';
 import { commandRunner } from '../../src/ssh/exec';

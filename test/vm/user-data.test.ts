@@ -11,8 +11,7 @@ import { renderUserData } from '../../src/cloudinit/user-data';
 import { configDiff } from '../../src/activities/vm/apply-configurations';
 import { loadConfig } from '../../src/config';
 import { buildVmPlan } from '../../src/planning/vm';
-import { checkIpConfig, checkSshKeys } from '../../src/sim/state/cloudinit';
-import { parseUserData } from '../../src/sim/guest/cloud-init/cloud-config';
+import { checkIpConfig, checkSshKeys, parseUserData } from 'phoenix-sim';
 import { FIXED_KEY } from './keys';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -1,4 +1,0 @@
-#!/usr/bin/env node
-'use strict';
-// Thin shim: the simulator is built into dist/ by `npm run build`.
-require('../dist/sim/cli.js').main(process.argv.slice(2)).then((code) => process.exit(code));
