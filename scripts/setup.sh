@@ -2,7 +2,7 @@
 # Sets up a fresh machine for Phoenix's demo and tests; safe to run again.
 #  - Debian packages: bubblewrap (phoenix-sim's guest sandboxes) and chromium (the Web UI
 #    browser test; CHROMIUM=0 skips it when only the demo is wanted).
-#  - npm ci (its `prepare` script builds dist/).
+#  - npm ci (its `prepare` script builds dist/ and the phoenix-sim workspace's dist/).
 #  - the Temporal CLI (scripts/install-temporal.sh).
 #  - for the production-topology tests (test/prod/): postgresql from Debian and the Temporal
 #    server, SQL tool and UI server (scripts/install-temporal-server.sh; a cold build takes

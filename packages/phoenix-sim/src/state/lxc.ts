@@ -6,26 +6,43 @@ import { GuestStore } from './guests';
 import { parseMountPoint, MOUNT_KEY } from './mountpoints';
 import { parsePropertyString, parseSize, formatSize } from './property-string';
 import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
-import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
-import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
-import type { TaskHandle } from './tasks';
+import { findSnapshot } from './snapshots';
+import { allocVolume, freeVolume, guestDisks, volumeHasFeature } from './volumes';
+import type { TaskContext, TaskHandle } from './tasks';
 import type { GuestRecord, OpContext, Params } from './types';
+import { GuestOps, type GuestKind } from './guest-kind';
+
+/** pve-container's names and habits where they differ from qemu-server's (see `GuestKind`). */
+export const LXC_KIND: GuestKind = {
+  type: 'lxc',
+  label: 'CT',
+  taskPrefix: 'vz',
+  volumePrefix: 'subvol',
+  baseVolumePrefix: 'basevol',
+  printVolume: printMount,
+  logsSnapshotCreate: true,
+  stoppingLog: (vmid) => `stopping container ${vmid}`,
+  notRunningStop: 'refused',
+  templateGuard: 'disk-lock',
+  templateWhileRunning: "you can't convert a CT to template if the CT is running",
+  destroyRunning: (vmid) => `unable to destroy CT ${vmid} - container is running`,
+  destroyForceStops: true,
+  destroyLock: true,
+  destroyVolumes: (config) => ({
+    disks: guestDisks('lxc', config).map((d) => d.mp),
+    unused: Object.entries(config).filter(([k]) => /^unused\d+$/.test(k)).map(([, v]) => parseMountPoint(v)),
+  }),
+};
 
 /**
  * Container operations with pve-container's rules: the synchronous checks
  * that fail the HTTP call, the task phases that follow, the locks held in
- * between, and the ledger entry once the host has changed.
+ * between, and the ledger entry once the host has changed. Stop, reboot,
+ * snapshots, template, destroy and resize are the shared guest core.
  */
-export class LxcOps {
-  constructor(private readonly ctx: SimContext) {}
-
-  private requireNode(node: string): void {
-    if (!this.ctx.nodes.includes(node)) throw fail(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
-  }
-
-  private guest(node: string, vmid: number | string): GuestRecord {
-    this.requireNode(node);
-    return this.ctx.guests.require('lxc', node, Number(vmid));
+export class LxcOps extends GuestOps {
+  constructor(ctx: SimContext) {
+    super(ctx, LXC_KIND);
   }
 
   /** `check_ct_modify_config_perm`: settings only `root@pam` (a ticket login or the CLI) may touch. */
@@ -45,14 +62,6 @@ export class LxcOps {
         throw permError('changing the hookscript is only allowed for root@pam');
       }
     }
-  }
-
-  private task(op: OpContext, node: string, type: string, id: number, run: Parameters<SimContext['tasks']['start']>[0]['run']): TaskHandle {
-    return this.ctx.tasks.start({ node, type, id: String(id), user: op.user, run });
-  }
-
-  private record(kind: string, op: OpContext, g: { node: string; vmid: number }, details: Record<string, unknown> = {}, upid?: string): void {
-    this.ctx.ledger.record(kind, { node: g.node, vmid: g.vmid, via: op.via, ...(upid ? { upid } : {}), ...details });
   }
 
   // ---------------------------------------------------------------- create
@@ -116,7 +125,7 @@ export class LxcOps {
         await this.ctx.fs.create(vmid);
         delete g.config.lock;
         this.ctx.changed();
-        this.record('lxc.create', op, g, { ostemplate, config: { ...g.config } }, t.upid);
+        this.record('create', op, g, { ostemplate, config: { ...g.config } }, t.upid);
       } catch (err) {
         for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), vmid);
         this.ctx.guests.delete(vmid);
@@ -197,19 +206,7 @@ export class LxcOps {
           await t.work(this.ctx.durations.vzclone);
           for (const key of disks) {
             const mp = parseMountPoint(base.config[key]!);
-            const srcSpec = this.ctx.storages.require(mp.storage!);
-            const srcDs = datasetOf(this.ctx, mp)!;
-            let volume: string;
-            if (full) {
-              const spec = this.ctx.storages.require(storage ?? mp.storage!);
-              const size = parseSize(mp.props.get('size') ?? '') ?? this.ctx.zfs.get(srcDs)?.size ?? 4 * 1024 ** 3;
-              const volname = allocVolume(this.ctx, spec, newid, 'subvol', size);
-              volume = `${spec.id}:${volname}`;
-            } else {
-              const last = this.ctx.storages.freeVolname(srcSpec, newid, 'subvol');
-              zfsCall(() => this.ctx.zfs.clone(`${srcDs}@__base__`, `${srcSpec.pool}/${last}`));
-              volume = `${srcSpec.id}:${mp.volname}/${last}`;
-            }
+            const volume = this.cloneVolume(mp, newid, full, storage, 4 * 1024 ** 3);
             made.push(volume);
             g.config[key] = printMount(volume, mp.props);
           }
@@ -217,7 +214,7 @@ export class LxcOps {
           delete g.config.lock;
           if (src.config.lock === 'disk') delete src.config.lock;
           this.ctx.changed();
-          this.record('lxc.clone', op, src, { newid, snapname, full, hostname: g.config.hostname }, t.upid);
+          this.record('clone', op, src, { newid, snapname, full, hostname: g.config.hostname }, t.upid);
         } catch (err) {
           for (const v of made) freeVolume(this.ctx, parseMountPoint(v), newid);
           this.ctx.guests.delete(newid);
@@ -312,7 +309,7 @@ export class LxcOps {
       }
       if (changed.length || deleted.length) {
         this.ctx.changed();
-        this.record('lxc.config', op, g, { changed, deleted, values: Object.fromEntries(changed.map((k) => [k, g.config[k]])) });
+        this.record('config', op, g, { changed, deleted, values: Object.fromEntries(changed.map((k) => [k, g.config[k]])) });
       }
     } finally {
       release();
@@ -354,12 +351,12 @@ export class LxcOps {
 
   async start(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
     const g = this.guest(node, vmid);
-    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+    this.checkSkiplock(op, params);
     if (g.status === 'running') throw fail(`CT ${g.vmid} already running`);
-    return this.task(op, node, 'vzstart', g.vmid, (t) => this.runStart(op, g, t));
+    return this.kindTask(op, node, 'start', g.vmid, (t) => this.runStart(op, g, t));
   }
 
-  private async runStart(op: OpContext, g: GuestRecord, t: Parameters<Parameters<SimContext['tasks']['start']>[0]['run']>[0]): Promise<void> {
+  protected async runStart(op: OpContext, g: GuestRecord, t: TaskContext): Promise<void> {
     if (GuestStore.isTemplate(g)) throw new TaskError("you can't start a CT if it's a template");
     GuestStore.checkLock(g);
     await t.work(this.ctx.durations.vzstart);
@@ -367,156 +364,15 @@ export class LxcOps {
     g.status = 'running';
     g.startedAt = this.ctx.clock.now();
     this.ctx.changed();
-    this.record('lxc.start', op, g, {}, t.upid);
-  }
-
-  async stop(op: OpContext, node: string, vmid: number | string, params: Params = {}, kind: 'stop' | 'shutdown' = 'stop'): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
-    if (g.status !== 'running') throw fail(`CT ${g.vmid} not running`);
-    return this.task(op, node, kind === 'stop' ? 'vzstop' : 'vzshutdown', g.vmid, async (t) => {
-      GuestStore.checkLock(g);
-      await t.work(kind === 'stop' ? this.ctx.durations.vzstop : this.ctx.durations.vzshutdown);
-      await this.markStopped(g);
-      this.record(kind === 'stop' ? 'lxc.stop' : 'lxc.shutdown', op, g, {}, t.upid);
-    });
-  }
-
-  /** `POST status/reboot`: a `vzreboot` task (shutdown, then start); refused at once when the CT is not running. */
-  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    if (g.status !== 'running') throw fail(`CT ${g.vmid} not running`);
-    return this.task(op, node, 'vzreboot', g.vmid, async (t) => {
-      GuestStore.checkLock(g);
-      await t.work(this.ctx.durations.vzshutdown);
-      await this.markStopped(g);
-      await this.runStart(op, g, t);
-      this.record('lxc.reboot', op, g, {}, t.upid);
-    });
+    this.record('start', op, g, {}, t.upid);
   }
 
   /** A stopped container has no processes left, detached ones included (as with lxc-stop). */
-  private async markStopped(g: GuestRecord): Promise<void> {
+  protected async markStopped(g: GuestRecord): Promise<void> {
     g.status = 'stopped';
     delete g.startedAt;
     this.ctx.changed();
     await this.ctx.fs.stopped?.(g.vmid);
-  }
-
-  // ------------------------------------------------------------- snapshots
-
-  listSnapshots(node: string, vmid: number | string): Array<Record<string, string | number>> {
-    return listSnapshots(this.guest(node, vmid));
-  }
-
-  async snapshot(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const snapname = single(params, 'snapname');
-    const err = checkSnapname(snapname);
-    if (err) throw paramError({ snapname: err });
-    const g = this.guest(node, vmid);
-    checkSnapshotNameUsable(g, snapname!);
-    const description = single(params, 'description');
-    return this.task(op, node, 'vzsnapshot', g.vmid, async (t) => {
-      t.log(`create snapshot '${snapname}'`);
-      await createSnapshot(this.ctx, g, snapname!, description, t, this.ctx.durations.vzsnapshot);
-      this.record('lxc.snapshot', op, g, { snapname, description }, t.upid);
-    });
-  }
-
-  async deleteSnapshot(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    const force = /^(1|true|yes|on)$/i.test(single(params, 'force') ?? '');
-    return this.task(op, node, 'vzdelsnapshot', g.vmid, async (t) => {
-      await deleteSnapshot(this.ctx, g, snapname, force, t, this.ctx.durations.vzdelsnapshot);
-      this.record('lxc.snapshot.delete', op, g, { snapname }, t.upid);
-    });
-  }
-
-  async rollback(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    const start = /^(1|true|yes|on)$/i.test(single(params, 'start') ?? '');
-    return this.task(op, node, 'vzrollback', g.vmid, async (t) => {
-      await rollbackSnapshot(this.ctx, g, snapname, t, this.ctx.durations.vzrollback, async () => {
-        t.log(`stopping container ${g.vmid}`);
-        await this.markStopped(g);
-      });
-      this.record('lxc.rollback', op, g, { snapname }, t.upid);
-      if (start) await this.runStart(op, g, t);
-    });
-  }
-
-  // -------------------------------------------------------------- template
-
-  /** `POST template`: answers null at once while a `vztemplate` task converts the volumes. */
-  async template(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    GuestStore.checkLock(g);
-    if (g.snapshots.length) throw fail('unable to create template, because CT contains snapshots');
-    if (GuestStore.isTemplate(g)) throw fail("you can't convert a template to a template");
-    if (g.status === 'running') throw fail("you can't convert a CT to template if the CT is running");
-    g.config.lock = 'disk';
-    this.ctx.changed();
-    return this.task(op, node, 'vztemplate', g.vmid, async (t) => {
-      try {
-        const disks = guestDisks('lxc', g.config);
-        for (const d of disks) {
-          if (!volumeHasFeature(this.ctx, 'template', d.mp)) throw new TaskError(`Template feature is not available for '${d.mp.volume}'`);
-        }
-        await t.work(this.ctx.durations.vztemplate);
-        for (const d of disks) {
-          const spec = this.ctx.storages.require(d.mp.storage!);
-          const oldDs = datasetOf(this.ctx, d.mp)!;
-          const baseName = d.mp.volname!.replace(/^subvol-/, 'basevol-');
-          const newDs = `${spec.pool}/${baseName}`;
-          zfsCall(() => this.ctx.zfs.rename(oldDs, newDs));
-          zfsCall(() => this.ctx.zfs.snapshot(`${newDs}@__base__`));
-          g.config[d.key] = printMount(`${spec.id}:${baseName}`, d.mp.props);
-        }
-        g.config.template = '1';
-        delete g.config.lock;
-        this.ctx.changed();
-        this.record('lxc.template', op, g, {}, t.upid);
-      } finally {
-        if (g.config.lock === 'disk') {
-          delete g.config.lock;
-          this.ctx.changed();
-        }
-      }
-    });
-  }
-
-  // --------------------------------------------------------------- destroy
-
-  async destroy(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    const force = /^(1|true|yes|on)$/i.test(single(params, 'force') ?? '');
-    if (g.config.protection === '1') throw fail(`can't remove CT ${g.vmid} - protection mode enabled`);
-    GuestStore.checkLock(g);
-    if (g.status === 'running' && !force) throw fail(`unable to destroy CT ${g.vmid} - container is running`);
-    return this.task(op, node, 'vzdestroy', g.vmid, async (t) => {
-      GuestStore.checkLock(g);
-      if (g.status === 'running') {
-        t.log(`stopping container ${g.vmid}`);
-        await this.markStopped(g);
-      }
-      for (const d of guestDisks('lxc', g.config)) {
-        const ds = datasetOf(this.ctx, d.mp);
-        if (ds && this.ctx.zfs.get(`${ds}@__base__`) && this.ctx.zfs.clonesOf(`${ds}@__base__`).length) {
-          throw new TaskError(`base volume '${d.mp.volname}' is still in use by linked clones`);
-        }
-      }
-      g.config.lock = 'destroyed';
-      await t.work(this.ctx.durations.vzdestroy);
-      for (const d of guestDisks('lxc', g.config)) {
-        const warning = freeVolume(this.ctx, d.mp, g.vmid);
-        if (warning) t.log(`WARN: ${warning}`);
-      }
-      for (const [k, v] of Object.entries(g.config)) if (/^unused\d+$/.test(k)) freeVolume(this.ctx, parseMountPoint(v), g.vmid);
-      this.ctx.guests.delete(g.vmid);
-      await this.ctx.fs.destroy(g.vmid);
-      this.ctx.changed();
-      this.record('lxc.destroy', op, g, {}, t.upid);
-    });
   }
 
   // ---------------------------------------------------------------- resize
@@ -536,20 +392,7 @@ export class LxcOps {
     if (!value) throw fail(`unable to parse config line: ${disk}`);
     const mp = parseMountPoint(value);
     if (mp.type !== 'volume') throw fail(`you can't resize a ${mp.type} mount point`);
-    const current = parseSize(mp.props.get('size') ?? '') ?? 0;
-    const delta = size!.startsWith('+');
-    const requested = parseSize(size!.replace(/^\+/, ''), 'G')!;
-    const newSize = delta ? current + requested : requested;
-    if (newSize < current) throw fail('unable to shrink disk size');
-    return this.task(op, node, 'resize', g.vmid, async (t) => {
-      await t.work(this.ctx.durations.vzresize);
-      const ds = datasetOf(this.ctx, mp);
-      const d = ds ? this.ctx.zfs.get(ds) : undefined;
-      if (d) d.size = newSize;
-      mp.props.set('size', formatSize(newSize));
-      g.config[disk!] = printMount(mp.volume, mp.props);
-      this.ctx.changed();
-      this.record('lxc.resize', op, g, { disk, size: formatSize(newSize) }, t.upid);
-    });
+    const newSize = this.resizedSize(mp, size!, 'unable to shrink disk size');
+    return this.resizeTask(op, g, disk!, mp, newSize);
   }
 }

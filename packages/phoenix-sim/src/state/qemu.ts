@@ -9,10 +9,11 @@ import { GuestStore } from './guests';
 import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
 import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
-import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
-import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
+import { findSnapshot } from './snapshots';
+import { allocVolume, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
 import type { GuestRecord, OpContext, Params } from './types';
+import { GuestOps, type GuestKind } from './guest-kind';
 
 const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
 /** Size PVE's import gives a cloud image disk (the image's virtual size). */
@@ -20,29 +21,36 @@ const IMPORTED_IMAGE_SIZE = 3.5 * 1024 ** 3;
 /** Clone waits this long for the config locks of source and target (qemu-server uses 1 s). */
 const CLONE_LOCK_TIMEOUT_MS = 1000;
 
+/** qemu-server's names and habits where they differ from pve-container's (see `GuestKind`). */
+export const QEMU_KIND: GuestKind = {
+  type: 'qemu',
+  label: 'VM',
+  taskPrefix: 'qm',
+  volumePrefix: 'vm',
+  baseVolumePrefix: 'base',
+  printVolume: printDrive,
+  logsSnapshotCreate: false,
+  notRunningStop: 'in-task',
+  templateGuard: 'config-flock',
+  templateWhileRunning: "you can't convert a VM to template if VM is running",
+  destroyRunning: (vmid) => `VM ${vmid} is running - destroy failed`,
+  destroyForceStops: false,
+  destroyLock: false,
+  destroyVolumes: (config) => ({
+    disks: Object.entries(config).filter(([k]) => DRIVE_KEY.test(k) || /^unused\d+$/.test(k)).map(([, v]) => parseMountPoint(v)),
+    unused: [],
+  }),
+};
+
 /**
  * VM operations with qemu-server's rules: cloud-init options, clones that
  * hold the new VM's config flock for their whole task, start errors as task
- * errors, template conversion as a task, and the guest agent's readiness.
+ * errors, and the guest agent's readiness. Stop, reboot, snapshots, template,
+ * destroy and resize are the shared guest core.
  */
-export class QemuOps {
-  constructor(private readonly ctx: SimContext) {}
-
-  private requireNode(node: string): void {
-    if (!this.ctx.nodes.includes(node)) throw fail(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
-  }
-
-  private guest(node: string, vmid: number | string): GuestRecord {
-    this.requireNode(node);
-    return this.ctx.guests.require('qemu', node, Number(vmid));
-  }
-
-  private task(op: OpContext, node: string, type: string, id: number, run: (t: TaskContext) => Promise<void>): TaskHandle {
-    return this.ctx.tasks.start({ node, type, id: String(id), user: op.user, run });
-  }
-
-  private record(kind: string, op: OpContext, g: { node: string; vmid: number }, details: Record<string, unknown> = {}, upid?: string): void {
-    this.ctx.ledger.record(kind, { node: g.node, vmid: g.vmid, via: op.via, ...(upid ? { upid } : {}), ...details });
+export class QemuOps extends GuestOps {
+  constructor(ctx: SimContext) {
+    super(ctx, QEMU_KIND);
   }
 
   /** `$check_vm_modify_config_perm` and friends: what only `root@pam` may set. */
@@ -138,7 +146,7 @@ export class QemuOps {
         delete g.config.lock;
         this.ctx.changed();
         const { cipassword: _p, ...shown } = g.config;
-        this.record('qemu.create', op, g, { config: shown }, t.upid);
+        this.record('create', op, g, { config: shown }, t.upid);
       } catch (err) {
         for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), vmid);
         this.ctx.guests.delete(vmid);
@@ -219,18 +227,7 @@ export class QemuOps {
           config[k] = normalizeQemuNet(k, [...ps.props].map(([a, b]) => (b === '' ? a : `${a}=${b}`)).join(','));
         }
         for (const d of disks) {
-          const srcSpec = this.ctx.storages.require(d.mp.storage!);
-          const srcDs = datasetOf(this.ctx, d.mp)!;
-          let volume: string;
-          if (full) {
-            const spec = this.ctx.storages.require(storage ?? d.mp.storage!);
-            const size = parseSize(d.mp.props.get('size') ?? '') ?? this.ctx.zfs.get(srcDs)?.size ?? IMPORTED_IMAGE_SIZE;
-            volume = `${spec.id}:${allocVolume(this.ctx, spec, newid, 'vm', size)}`;
-          } else {
-            const last = this.ctx.storages.freeVolname(srcSpec, newid, 'vm');
-            zfsCall(() => this.ctx.zfs.clone(`${srcDs}@__base__`, `${srcSpec.pool}/${last}`));
-            volume = `${srcSpec.id}:${d.mp.volname}/${last}`;
-          }
+          const volume = this.cloneVolume(d.mp, newid, full, storage, IMPORTED_IMAGE_SIZE);
           made.push(volume);
           config[d.key] = printDrive(volume, d.mp.props);
         }
@@ -248,7 +245,7 @@ export class QemuOps {
         await this.ctx.fs.clone(src.vmid, newid, snapname);
         delete g.config.lock;
         this.ctx.changed();
-        this.record('qemu.clone', op, src, { newid, snapname, full, name: config.name }, t.upid);
+        this.record('clone', op, src, { newid, snapname, full, name: config.name }, t.upid);
       } catch (err) {
         for (const v of made) freeVolume(this.ctx, parseMountPoint(v), newid);
         this.ctx.guests.delete(newid);
@@ -309,7 +306,7 @@ export class QemuOps {
         }
         if (changed.length || deleted.length) {
           this.ctx.changed();
-          this.record('qemu.config', op, g, { changed, deleted, values: Object.fromEntries(changed.filter((k) => k !== 'cipassword').map((k) => [k, g.config[k]])) });
+          this.record('config', op, g, { changed, deleted, values: Object.fromEntries(changed.filter((k) => k !== 'cipassword').map((k) => [k, g.config[k]])) });
         }
       };
       if (mode === 'sync') {
@@ -365,12 +362,12 @@ export class QemuOps {
 
   async start(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
     const g = this.guest(node, vmid);
-    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
-    return this.task(op, node, 'qmstart', g.vmid, (t) => this.runStart(op, g, t));
+    this.checkSkiplock(op, params);
+    return this.kindTask(op, node, 'start', g.vmid, (t) => this.runStart(op, g, t));
   }
 
   /** `vm_start`: already-running, template and lock are task errors for VMs. */
-  private async runStart(op: OpContext, g: GuestRecord, t: TaskContext): Promise<void> {
+  protected async runStart(op: OpContext, g: GuestRecord, t: TaskContext): Promise<void> {
     const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('qemu', g.vmid), CONFIG_LOCK_TIMEOUT_MS);
     try {
       if (g.status === 'running') throw new TaskError(`VM ${g.vmid} already running`);
@@ -382,115 +379,18 @@ export class QemuOps {
       g.startedAt = this.ctx.clock.now();
       g.firstBootDone = true;
       this.ctx.changed();
-      this.record('qemu.start', op, g, { firstBoot: !!firstBoot }, t.upid);
+      this.record('start', op, g, { firstBoot: !!firstBoot }, t.upid);
       await this.ctx.agent.onVmStart(g.vmid, firstBoot);
     } finally {
       release();
     }
   }
 
-  async stop(op: OpContext, node: string, vmid: number | string, params: Params = {}, kind: 'stop' | 'shutdown' = 'stop'): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
-    return this.task(op, node, kind === 'stop' ? 'qmstop' : 'qmshutdown', g.vmid, async (t) => {
-      GuestStore.checkLock(g);
-      if (g.status !== 'running') {
-        if (kind === 'shutdown') throw new TaskError(`VM ${g.vmid} not running`);
-        return;
-      }
-      await t.work(kind === 'stop' ? this.ctx.durations.qmstop : this.ctx.durations.qmshutdown);
-      await this.markStopped(g);
-      this.record(kind === 'stop' ? 'qemu.stop' : 'qemu.shutdown', op, g, {}, t.upid);
-    });
-  }
-
-  /** `POST status/reboot`: a `qmreboot` task (guest shutdown, then start); refused at once when the VM is not running. */
-  async reboot(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    if (g.status !== 'running') throw fail(`VM ${g.vmid} not running`);
-    return this.task(op, node, 'qmreboot', g.vmid, async (t) => {
-      GuestStore.checkLock(g);
-      await t.work(this.ctx.durations.qmshutdown);
-      await this.markStopped(g);
-      await this.runStart(op, g, t);
-      this.record('qemu.reboot', op, g, {}, t.upid);
-    });
-  }
-
-  private async markStopped(g: GuestRecord): Promise<void> {
+  protected async markStopped(g: GuestRecord): Promise<void> {
     g.status = 'stopped';
     delete g.startedAt;
     this.ctx.changed();
     await this.ctx.agent.onVmStop(g.vmid);
-  }
-
-  // ------------------------------------------------------------- snapshots
-
-  listSnapshots(node: string, vmid: number | string): Array<Record<string, string | number>> {
-    return listSnapshots(this.guest(node, vmid));
-  }
-
-  async snapshot(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const snapname = single(params, 'snapname');
-    const err = checkSnapname(snapname);
-    if (err) throw paramError({ snapname: err });
-    const g = this.guest(node, vmid);
-    checkSnapshotNameUsable(g, snapname!);
-    const description = single(params, 'description');
-    return this.task(op, node, 'qmsnapshot', g.vmid, async (t) => {
-      await createSnapshot(this.ctx, g, snapname!, description, t, this.ctx.durations.qmsnapshot);
-      this.record('qemu.snapshot', op, g, { snapname, description }, t.upid);
-    });
-  }
-
-  async deleteSnapshot(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    const force = /^(1|true|yes|on)$/i.test(single(params, 'force') ?? '');
-    return this.task(op, node, 'qmdelsnapshot', g.vmid, async (t) => {
-      await deleteSnapshot(this.ctx, g, snapname, force, t, this.ctx.durations.qmdelsnapshot);
-      this.record('qemu.snapshot.delete', op, g, { snapname }, t.upid);
-    });
-  }
-
-  async rollback(op: OpContext, node: string, vmid: number | string, snapname: string, params: Params = {}): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    const start = /^(1|true|yes|on)$/i.test(single(params, 'start') ?? '');
-    return this.task(op, node, 'qmrollback', g.vmid, async (t) => {
-      await rollbackSnapshot(this.ctx, g, snapname, t, this.ctx.durations.qmrollback, () => this.markStopped(g));
-      this.record('qemu.rollback', op, g, { snapname }, t.upid);
-      if (start) await this.runStart(op, g, t);
-    });
-  }
-
-  // -------------------------------------------------------------- template
-
-  async template(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    GuestStore.checkLock(g);
-    if (g.snapshots.length) throw fail('unable to create template, because VM contains snapshots');
-    if (GuestStore.isTemplate(g)) throw fail("you can't convert a template to a template");
-    if (g.status === 'running') throw fail("you can't convert a VM to template if VM is running");
-    return this.task(op, node, 'qmtemplate', g.vmid, async (t) => {
-      const release = await this.ctx.flocks.acquire(FlockTable.configLockFile('qemu', g.vmid), CONFIG_LOCK_TIMEOUT_MS);
-      try {
-        const disks = guestDisks('qemu', g.config);
-        for (const d of disks) if (!volumeHasFeature(this.ctx, 'template', d.mp)) throw new TaskError(`Template feature is not available for '${d.mp.volume}'`);
-        await t.work(this.ctx.durations.qmtemplate);
-        for (const d of disks) {
-          const spec = this.ctx.storages.require(d.mp.storage!);
-          const oldDs = datasetOf(this.ctx, d.mp)!;
-          const baseName = d.mp.volname!.replace(/^vm-/, 'base-');
-          zfsCall(() => this.ctx.zfs.rename(oldDs, `${spec.pool}/${baseName}`));
-          zfsCall(() => this.ctx.zfs.snapshot(`${spec.pool}/${baseName}@__base__`));
-          g.config[d.key] = printDrive(`${spec.id}:${baseName}`, d.mp.props);
-        }
-        g.config.template = '1';
-        this.ctx.changed();
-        this.record('qemu.template', op, g, {}, t.upid);
-      } finally {
-        release();
-      }
-    });
   }
 
   // ---------------------------------------------------------------- resize
@@ -509,47 +409,8 @@ export class QemuOps {
     if (!value || !DRIVE_KEY.test(disk!)) throw fail(`disk '${disk}' does not exist`);
     const mp = parseMountPoint(value);
     if (mp.props.get('media') === 'cdrom') throw fail(`you can't resize a cdrom`);
-    const current = parseSize(mp.props.get('size') ?? '') ?? 0;
-    const requested = parseSize(size!.replace(/^\+/, ''), 'G')!;
-    const newSize = size!.startsWith('+') ? current + requested : requested;
-    if (newSize < current) throw fail('shrinking disks is not supported');
-    return this.task(op, node, 'resize', g.vmid, async (t) => {
-      await t.work(this.ctx.durations.qmresize);
-      const ds = datasetOf(this.ctx, mp);
-      const d = ds ? this.ctx.zfs.get(ds) : undefined;
-      if (d) d.size = newSize;
-      mp.props.set('size', formatSize(newSize));
-      g.config[disk!] = printDrive(mp.volume, mp.props);
-      this.ctx.changed();
-      this.record('qemu.resize', op, g, { disk, size: formatSize(newSize) }, t.upid);
-    });
-  }
-
-  // --------------------------------------------------------------- destroy
-
-  async destroy(op: OpContext, node: string, vmid: number | string): Promise<TaskHandle> {
-    const g = this.guest(node, vmid);
-    if (g.config.protection === '1') throw fail(`can't remove VM ${g.vmid} - protection mode enabled`);
-    GuestStore.checkLock(g);
-    if (g.status === 'running') throw fail(`VM ${g.vmid} is running - destroy failed`);
-    return this.task(op, node, 'qmdestroy', g.vmid, async (t) => {
-      const volumes = Object.entries(g.config).filter(([k]) => DRIVE_KEY.test(k) || /^unused\d+$/.test(k));
-      for (const [, v] of volumes) {
-        const ds = datasetOf(this.ctx, parseMountPoint(v));
-        if (ds && this.ctx.zfs.get(`${ds}@__base__`) && this.ctx.zfs.clonesOf(`${ds}@__base__`).length) {
-          throw new TaskError(`base volume '${parseMountPoint(v).volname}' is still in use by linked clones`);
-        }
-      }
-      await t.work(this.ctx.durations.qmdestroy);
-      for (const [, v] of volumes) {
-        const warning = freeVolume(this.ctx, parseMountPoint(v), g.vmid);
-        if (warning) t.log(`WARN: ${warning}`);
-      }
-      this.ctx.guests.delete(g.vmid);
-      await this.ctx.fs.destroy(g.vmid);
-      this.ctx.changed();
-      this.record('qemu.destroy', op, g, {}, t.upid);
-    });
+    const newSize = this.resizedSize(mp, size!, 'shrinking disks is not supported');
+    return this.resizeTask(op, g, disk!, mp, newSize);
   }
 
   // ----------------------------------------------------------------- agent
@@ -597,7 +458,7 @@ export class QemuOps {
     if (input !== undefined && input.length > 64 * 1024) throw paramError({ 'input-data': 'value may only be 65536 characters long' });
     const g = this.agentReady(node, vmid);
     const pid = await this.ctx.agent.exec(g.vmid, argv, input);
-    this.record('agent.exec', op, g, { argv, pid });
+    this.recordAs('agent.exec', op, g, { argv, pid });
     return { pid };
   }
 
