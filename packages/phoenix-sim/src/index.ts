@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from './package-root';
 import { loadOrCreateCredentials } from './api/credentials';
 import { createApiServer } from './api/server';
 import type { PveVersion } from './api/wire';
-import { SimState, type Durations, type FaultSpec, type LedgerEntry, type LedgerFilter, type StorageSpec } from './state';
+import { SimState, type FaultSpec, type LedgerEntry, type LedgerFilter, type SimStateOptions } from './state';
 import { loadOrCreateTls } from './tls/certificates';
 import type { GuestPlugin, GuestSide, SshEndpoint, SshPlugin } from './plugins';
 
@@ -27,24 +27,18 @@ export { waitFor } from './wait-for';
 /** The `phoenix-sim` command (this package's bin), for callers that run it as a process. */
 export const PHOENIX_SIM_BIN = join(PACKAGE_ROOT, 'bin', 'phoenix-sim.js');
 
+/** The state's settings a caller passes straight through (cluster, storages, timings, faults). */
+type StateSettings = Pick<SimStateOptions, 'nodes' | 'storages' | 'templates' | 'timeScale' | 'faults' | 'faultSeed' | 'durations' | 'rrdLagMs'>;
+
 /** Options of `startSimulator` (the CLI flags map onto these). */
-export interface SimulatorOptions {
+export interface SimulatorOptions extends StateSettings {
   /** Keeps state, TLS certificate, credentials and SSH keys; default: a fresh temp dir removed on close. */
   stateDir?: string;
   host?: string;
   /** 0 = a free port (default 8006 on the CLI, 0 programmatically). */
   apiPort?: number;
   sshPort?: number;
-  nodes?: string[];
-  storages?: StorageSpec[];
-  templates?: string[];
-  timeScale?: number;
-  faults?: FaultSpec[];
-  faultSeed?: number;
   pveVersion?: PveVersion;
-  durations?: Partial<Durations>;
-  /** PVE time a new guest shows `status: unknown` in /cluster/resources (default 0). */
-  rrdLagMs?: number;
   /** The guest side (sandboxed filesystems, agent, cloud-init); default: none (no-op filesystems and agent). */
   guests?: GuestPlugin;
   /** The SSH endpoint; default: none. */
@@ -81,18 +75,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'phoenix-sim-'));
   const host = options.host ?? '127.0.0.1';
   const timeScale = options.timeScale ?? 1;
-  const state = new SimState({
-    stateDir,
-    nodes: options.nodes,
-    storages: options.storages,
-    templates: options.templates,
-    timeScale,
-    faults: options.faults,
-    faultSeed: options.faultSeed,
-    durations: options.durations,
-    rrdLagMs: options.rrdLagMs,
-    pveVersion: options.pveVersion,
-  });
+  const { nodes, storages, templates, faults, faultSeed, durations, rrdLagMs, pveVersion } = options;
+  const state = new SimState({ stateDir, nodes, storages, templates, timeScale, faults, faultSeed, durations, rrdLagMs, pveVersion });
   const node = state.nodes[0]!;
   const credentials = loadOrCreateCredentials(stateDir);
   const tls = loadOrCreateTls(stateDir, node, host === '0.0.0.0' || host === '::' ? [] : [host]);

@@ -1,10 +1,10 @@
-import { TaskError, fail, paramError } from './errors';
+import { SCHEMA_MISSING, TaskError, fail, paramError } from './errors';
 import { CONFIG_LOCK_TIMEOUT_MS, type Durations, type SimContext } from './context';
 import { FlockTable } from './flocks';
 import { GuestStore } from './guests';
-import type { MountPoint } from './mountpoints';
+import { parseMountPoint, type MountPoint } from './mountpoints';
 import { formatSize, parseSize } from './property-string';
-import { checkSnapname, single } from './schema';
+import { checkSnapname, checkVmid, single } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
@@ -50,6 +50,11 @@ export interface GuestKind {
   destroyForceStops: boolean;
   /** pve-container marks a guest being destroyed with the `destroyed` lock. */
   destroyLock: boolean;
+  /** `resize`: a `disk` value the schema refuses (pve-container enumerates its keys), if any. */
+  resizeDiskError?: (disk: string) => string | undefined;
+  /** `resize`: the volume behind `disk` in `config`, or PVE's refusal (missing disk, bind mount, cdrom). */
+  resizableVolume(config: Record<string, string>, disk: string): MountPoint;
+  resizeShrinkRefused: string;
   /**
    * The volumes destroy frees: `disks` are checked for linked clones and freed with a warning
    * on failure, `unused` freed quietly (pve-container); qemu-server treats its unused volumes as disks.
@@ -110,6 +115,31 @@ export abstract class GuestOps {
 
   protected checkSkiplock(op: OpContext, params: Params): void {
     if (single(params, 'skiplock') !== undefined && op.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+  }
+
+  /**
+   * `status/current`: the kind's own figures (name, memory, disk), then what PVE reports alike for
+   * both: zero counters, uptime, the process id of a running guest (`pidBase` + vmid), lock,
+   * template and tags.
+   */
+  protected statusOf(g: GuestRecord, pidBase: number, figures: Record<string, unknown>): Record<string, unknown> {
+    const running = g.status === 'running';
+    const out: Record<string, unknown> = {
+      ...figures,
+      disk: 0,
+      cpu: 0,
+      uptime: running && g.startedAt ? Math.floor((this.ctx.clock.now() - g.startedAt) / 1000) : 0,
+      netin: 0,
+      netout: 0,
+      diskread: 0,
+      diskwrite: 0,
+      ha: { managed: 0 },
+    };
+    if (running) out.pid = pidBase + g.vmid;
+    if (g.config.lock) out.lock = g.config.lock;
+    if (GuestStore.isTemplate(g)) out.template = 1;
+    if (g.config.tags) out.tags = g.config.tags;
+    return out;
   }
 
   // ------------------------------------------------------------ stop/reboot
@@ -267,17 +297,28 @@ export abstract class GuestOps {
 
   // ---------------------------------------------------------------- resize
 
-  /** New size of `resize`'s `size` parameter (`+2G` grows by, `10G` sets), refused when it shrinks. */
-  protected resizedSize(mp: MountPoint, size: string, shrinkMessage: string): number {
+  async resize(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
+    const disk = single(params, 'disk');
+    const size = single(params, 'size');
+    const errors: Record<string, string> = {};
+    const diskError = disk ? this.kind.resizeDiskError?.(disk) : SCHEMA_MISSING;
+    if (diskError) errors.disk = diskError;
+    if (!size) errors.size = SCHEMA_MISSING;
+    else if (!/^\+?\d+(\.\d+)?[KMGT]?$/.test(size)) errors.size = 'value does not match the regex pattern';
+    if (Object.keys(errors).length) throw paramError(errors);
+    const g = this.guest(node, vmid);
+    GuestStore.checkLock(g);
+    const mp = this.kind.resizableVolume(g.config, disk!);
+    // `+2G` grows by, `10G` sets; never smaller.
     const current = parseSize(mp.props.get('size') ?? '') ?? 0;
-    const requested = parseSize(size.replace(/^\+/, ''), 'G')!;
-    const newSize = size.startsWith('+') ? current + requested : requested;
-    if (newSize < current) throw fail(shrinkMessage);
-    return newSize;
+    const requested = parseSize(size!.replace(/^\+/, ''), 'G')!;
+    const newSize = size!.startsWith('+') ? current + requested : requested;
+    if (newSize < current) throw fail(this.kind.resizeShrinkRefused);
+    return this.resizeTask(op, g, disk!, mp, newSize);
   }
 
   /** The `resize` task (PVE names it so for both kinds): the dataset grows, the config records the size. */
-  protected resizeTask(op: OpContext, g: GuestRecord, disk: string, mp: MountPoint, newSize: number): TaskHandle {
+  private resizeTask(op: OpContext, g: GuestRecord, disk: string, mp: MountPoint, newSize: number): TaskHandle {
     return this.task(op, g.node, 'resize', g.vmid, async (t) => {
       await t.work(this.duration('resize'));
       const ds = datasetOf(this.ctx, mp);
@@ -290,7 +331,57 @@ export abstract class GuestOps {
     });
   }
 
-  // ----------------------------------------------------------------- clone
+  // ---------------------------------------------------------- create/clone
+
+  /** A stopped guest of this kind with `config`, not yet in the store. */
+  protected newGuest(vmid: number, node: string, config: Record<string, string>): GuestRecord {
+    return { vmid, type: this.kind.type, node, config, lxc: [], snapshots: [], status: 'stopped' };
+  }
+
+  /**
+   * Puts the new guest `g` (holding the `create` lock) in the store and starts the create
+   * task: `build` lays the guest down (pushing each volume it allocates onto `allocated`),
+   * then the guest's files exist and the `create` lock goes. On failure the allocated volumes
+   * and the half-made guest are removed, as PVE does. `start=1` starts it in the same task.
+   */
+  protected createTask(
+    op: OpContext,
+    g: GuestRecord,
+    start: boolean,
+    build: (t: TaskContext, allocated: string[]) => Promise<void>,
+    details: () => Record<string, unknown>,
+  ): TaskHandle {
+    this.ctx.guests.put(g);
+    this.ctx.changed();
+    return this.kindTask(op, g.node, 'create', g.vmid, async (t) => {
+      const allocated: string[] = [];
+      try {
+        await build(t, allocated);
+        await this.ctx.fs.create(g.vmid);
+        delete g.config.lock;
+        this.ctx.changed();
+        this.record('create', op, g, details(), t.upid);
+      } catch (err) {
+        for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), g.vmid);
+        this.ctx.guests.delete(g.vmid);
+        this.ctx.changed();
+        throw new TaskError(`unable to create ${this.kind.label} ${g.vmid} - ${(err as Error).message}`);
+      }
+      if (start) await this.runStart(op, g, t);
+    });
+  }
+
+  /** `clone`'s parameter checks both kinds share: only `allowed` keys, a valid `newid` and `snapname`. */
+  protected cloneParamErrors(params: Params, allowed: string[]): Record<string, string> {
+    const errors: Record<string, string> = {};
+    for (const k of Object.keys(params)) if (!allowed.includes(k) && params[k] !== undefined && k !== 'node' && k !== 'vmid') errors[k] = 'property is not defined in schema and the schema does not allow additional properties';
+    const newidErr = checkVmid(single(params, 'newid'));
+    if (newidErr) errors.newid = newidErr;
+    const snapname = single(params, 'snapname');
+    const snapnameErr = snapname === undefined ? undefined : checkSnapname(snapname);
+    if (snapnameErr) errors.snapname = snapnameErr;
+    return errors;
+  }
 
   /**
    * One disk of a clone: a full copy on `storage` (or the source's), sized like the source

@@ -5,7 +5,7 @@ import { normalizeLxcNet, printMount } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint, MOUNT_KEY } from './mountpoints';
 import { parsePropertyString, parseSize, formatSize } from './property-string';
-import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { findSnapshot } from './snapshots';
 import { allocVolume, freeVolume, guestDisks, volumeHasFeature } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
@@ -28,6 +28,15 @@ export const LXC_KIND: GuestKind = {
   destroyRunning: (vmid) => `unable to destroy CT ${vmid} - container is running`,
   destroyForceStops: true,
   destroyLock: true,
+  resizeDiskError: (disk) => (MOUNT_KEY.test(disk) ? undefined : `value '${disk}' does not have a value in the enumeration 'rootfs, mp0, mp1, ...'`),
+  resizableVolume: (config, disk) => {
+    const value = config[disk];
+    if (!value) throw fail(`unable to parse config line: ${disk}`);
+    const mp = parseMountPoint(value);
+    if (mp.type !== 'volume') throw fail(`you can't resize a ${mp.type} mount point`);
+    return mp;
+  },
+  resizeShrinkRefused: 'unable to shrink disk size',
   destroyVolumes: (config) => ({
     disks: guestDisks('lxc', config).map((d) => d.mp),
     unused: Object.entries(config).filter(([k]) => /^unused\d+$/.test(k)).map(([, v]) => parseMountPoint(v)),
@@ -95,13 +104,12 @@ export class LxcOps extends GuestOps {
     if (!this.ctx.storages.fileExists(ostemplate)) throw fail(`can't find file '${ostemplate}'`);
     for (const key of Object.keys(config).filter((k) => /^net\d+$/.test(k))) config[key] = normalizeLxcNet(key, config[key]!);
 
-    const g: GuestRecord = { vmid, type: 'lxc', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
-    this.ctx.guests.put(g);
-    this.ctx.changed();
-    const start = extra.start === '1';
-    return this.task(op, node, 'vzcreate', vmid, async (t) => {
-      const allocated: string[] = [];
-      try {
+    const g = this.newGuest(vmid, node, { ...config, lock: 'create' });
+    return this.createTask(
+      op,
+      g,
+      extra.start === '1',
+      async (t, allocated) => {
         const file = this.ctx.storages.filePath(ostemplate)!;
         t.log(`extracting archive '${file.path}'`);
         await t.work(this.ctx.durations.vzcreate);
@@ -122,33 +130,16 @@ export class LxcOps extends GuestOps {
         g.config.hostname ??= `CT${vmid}`;
         g.config.memory ??= '512';
         g.config.swap ??= '512';
-        await this.ctx.fs.create(vmid);
-        delete g.config.lock;
-        this.ctx.changed();
-        this.record('create', op, g, { ostemplate, config: { ...g.config } }, t.upid);
-      } catch (err) {
-        for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), vmid);
-        this.ctx.guests.delete(vmid);
-        this.ctx.changed();
-        throw new TaskError(`unable to create CT ${vmid} - ${(err as Error).message}`);
-      }
-      if (start) await this.runStart(op, g, t);
-    });
+      },
+      () => ({ ostemplate, config: { ...g.config } }),
+    );
   }
 
   // ----------------------------------------------------------------- clone
 
   async clone(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const allowed = ['newid', 'hostname', 'description', 'pool', 'snapname', 'storage', 'full', 'target', 'bwlimit'];
-    const errors: Record<string, string> = {};
-    for (const k of Object.keys(params)) if (!allowed.includes(k) && params[k] !== undefined && k !== 'node' && k !== 'vmid') errors[k] = 'property is not defined in schema and the schema does not allow additional properties';
-    const newidErr = checkVmid(single(params, 'newid'));
-    if (newidErr) errors.newid = newidErr;
+    const errors = this.cloneParamErrors(params, ['newid', 'hostname', 'description', 'pool', 'snapname', 'storage', 'full', 'target', 'bwlimit']);
     const snapname = single(params, 'snapname');
-    if (snapname !== undefined) {
-      const e = checkSnapname(snapname);
-      if (e) errors.snapname = e;
-    }
     const fullRaw = single(params, 'full');
     if (fullRaw !== undefined && !/^(0|1|true|false|yes|no|on|off)$/i.test(fullRaw)) errors.full = `type check ('boolean') failed - got '${fullRaw}'`;
     if (Object.keys(errors).length) throw paramError(errors);
@@ -193,7 +184,7 @@ export class LxcOps extends GuestOps {
       const description = single(params, 'description');
       if (hostname !== undefined) config.hostname = hostname;
       if (description !== undefined) config.description = description;
-      const g: GuestRecord = { vmid: newid, type: 'lxc', node, config, lxc: base.lxc.map(([k, v]) => [k, v]), snapshots: [], status: 'stopped' };
+      const g: GuestRecord = { ...this.newGuest(newid, node, config), lxc: base.lxc.map(([k, v]) => [k, v]) };
       this.ctx.guests.put(g);
       created = true;
       this.ctx.changed();
@@ -322,7 +313,8 @@ export class LxcOps extends GuestOps {
     const g = this.guest(node, vmid);
     const maxmem = Number(g.config.memory ?? 512) * 1024 * 1024;
     const rootfs = parseMountPoint(g.config.rootfs ?? '');
-    const out: Record<string, unknown> = {
+    const running = g.status === 'running';
+    return this.statusOf(g, 100000, {
       vmid: g.vmid,
       type: 'lxc',
       status: g.status,
@@ -331,22 +323,9 @@ export class LxcOps extends GuestOps {
       maxmem,
       maxswap: Number(g.config.swap ?? 512) * 1024 * 1024,
       maxdisk: parseSize(rootfs.props.get('size') ?? '') ?? 0,
-      mem: g.status === 'running' ? Math.floor(maxmem / 8) : 0,
+      mem: running ? Math.floor(maxmem / 8) : 0,
       swap: 0,
-      disk: 0,
-      cpu: 0,
-      uptime: g.status === 'running' && g.startedAt ? Math.floor((this.ctx.clock.now() - g.startedAt) / 1000) : 0,
-      netin: 0,
-      netout: 0,
-      diskread: 0,
-      diskwrite: 0,
-      ha: { managed: 0 },
-    };
-    if (g.status === 'running') out.pid = 100000 + g.vmid;
-    if (g.config.lock) out.lock = g.config.lock;
-    if (GuestStore.isTemplate(g)) out.template = 1;
-    if (g.config.tags) out.tags = g.config.tags;
-    return out;
+    });
   }
 
   async start(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
@@ -373,26 +352,5 @@ export class LxcOps extends GuestOps {
     delete g.startedAt;
     this.ctx.changed();
     await this.ctx.fs.stopped?.(g.vmid);
-  }
-
-  // ---------------------------------------------------------------- resize
-
-  async resize(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const disk = single(params, 'disk');
-    const size = single(params, 'size');
-    const errors: Record<string, string> = {};
-    if (!disk) errors.disk = SCHEMA_MISSING;
-    else if (!MOUNT_KEY.test(disk)) errors.disk = `value '${disk}' does not have a value in the enumeration 'rootfs, mp0, mp1, ...'`;
-    if (!size) errors.size = SCHEMA_MISSING;
-    else if (!/^\+?\d+(\.\d+)?[KMGT]?$/.test(size)) errors.size = 'value does not match the regex pattern';
-    if (Object.keys(errors).length) throw paramError(errors);
-    const g = this.guest(node, vmid);
-    GuestStore.checkLock(g);
-    const value = g.config[disk!];
-    if (!value) throw fail(`unable to parse config line: ${disk}`);
-    const mp = parseMountPoint(value);
-    if (mp.type !== 'volume') throw fail(`you can't resize a ${mp.type} mount point`);
-    const newSize = this.resizedSize(mp, size!, 'unable to shrink disk size');
-    return this.resizeTask(op, g, disk!, mp, newSize);
   }
 }

@@ -8,7 +8,7 @@ import { normalizeQemuNet, printDrive } from './formats';
 import { GuestStore } from './guests';
 import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
-import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
+import { checkDeleteRevert, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { findSnapshot } from './snapshots';
 import { allocVolume, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
@@ -36,6 +36,14 @@ export const QEMU_KIND: GuestKind = {
   destroyRunning: (vmid) => `VM ${vmid} is running - destroy failed`,
   destroyForceStops: false,
   destroyLock: false,
+  resizableVolume: (config, disk) => {
+    const value = config[disk];
+    if (!value || !DRIVE_KEY.test(disk)) throw fail(`disk '${disk}' does not exist`);
+    const mp = parseMountPoint(value);
+    if (mp.props.get('media') === 'cdrom') throw fail(`you can't resize a cdrom`);
+    return mp;
+  },
+  resizeShrinkRefused: 'shrinking disks is not supported',
   destroyVolumes: (config) => ({
     disks: Object.entries(config).filter(([k]) => DRIVE_KEY.test(k) || /^unused\d+$/.test(k)).map(([, v]) => parseMountPoint(v)),
     unused: [],
@@ -130,43 +138,30 @@ export class QemuOps extends GuestOps {
     this.checkRootOnly(op, raw);
     const config = this.normalize(raw);
     this.checkImportSources(config);
-    const g: GuestRecord = { vmid, type: 'qemu', node, config: { ...config, lock: 'create' }, lxc: [], snapshots: [], status: 'stopped' };
+    const g = this.newGuest(vmid, node, { ...config, lock: 'create' });
     g.config.smbios1 ??= `uuid=${randomUUID()}`;
     g.config.vmgenid ??= randomUUID();
     g.config.meta ??= `creation-qemu=9.0.2,ctime=${Math.floor(this.ctx.clock.now() / 1000)}`;
-    this.ctx.guests.put(g);
-    this.ctx.changed();
-    const start = extra.start === '1';
-    return this.task(op, node, 'qmcreate', vmid, async (t) => {
-      let allocated: string[] = [];
-      try {
+    return this.createTask(
+      op,
+      g,
+      extra.start === '1',
+      async (t, allocated) => {
         await t.work(this.ctx.durations.qmcreate);
-        allocated = this.allocateDrives(g, node, Object.keys(g.config).filter((k) => DRIVE_KEY.test(k)));
-        await this.ctx.fs.create(vmid);
-        delete g.config.lock;
-        this.ctx.changed();
+        allocated.push(...this.allocateDrives(g, node, Object.keys(g.config).filter((k) => DRIVE_KEY.test(k))));
+      },
+      () => {
         const { cipassword: _p, ...shown } = g.config;
-        this.record('create', op, g, { config: shown }, t.upid);
-      } catch (err) {
-        for (const v of allocated) freeVolume(this.ctx, parseMountPoint(v), vmid);
-        this.ctx.guests.delete(vmid);
-        this.ctx.changed();
-        throw new TaskError(`unable to create VM ${vmid} - ${(err as Error).message}`);
-      }
-      if (start) await this.runStart(op, g, t);
-    });
+        return { config: shown };
+      },
+    );
   }
 
   // ----------------------------------------------------------------- clone
 
   async clone(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const allowed = ['newid', 'name', 'description', 'pool', 'snapname', 'storage', 'format', 'full', 'target', 'bwlimit'];
-    const errors: Record<string, string> = {};
-    for (const k of Object.keys(params)) if (!allowed.includes(k) && params[k] !== undefined && k !== 'node' && k !== 'vmid') errors[k] = 'property is not defined in schema and the schema does not allow additional properties';
-    const newidErr = checkVmid(single(params, 'newid'));
-    if (newidErr) errors.newid = newidErr;
+    const errors = this.cloneParamErrors(params, ['newid', 'name', 'description', 'pool', 'snapname', 'storage', 'format', 'full', 'target', 'bwlimit']);
     const snapname = single(params, 'snapname');
-    if (snapname !== undefined && checkSnapname(snapname)) errors.snapname = checkSnapname(snapname)!;
     if (Object.keys(errors).length) throw paramError(errors);
     const src = this.guest(node, vmid);
     const newid = Number(single(params, 'newid'));
@@ -204,7 +199,7 @@ export class QemuOps extends GuestOps {
       releases.forEach((r) => r());
       throw err;
     }
-    const g: GuestRecord = { vmid: newid, type: 'qemu', node, config: { description: 'qmclone temporary file', lock: 'clone' }, lxc: [], snapshots: [], status: 'stopped' };
+    const g = this.newGuest(newid, node, { description: 'qmclone temporary file', lock: 'clone' });
     this.ctx.guests.put(g);
     this.ctx.changed();
     const name = single(params, 'name');
@@ -334,7 +329,7 @@ export class QemuOps extends GuestOps {
     const memory = Number(parsePropertyString(g.config.memory ?? '2048', 'current').props.get('current') ?? 2048);
     const disk = guestDisks('qemu', g.config)[0];
     const running = g.status === 'running';
-    const out: Record<string, unknown> = {
+    return this.statusOf(g, 200000, {
       vmid: g.vmid,
       status: g.status,
       qmpstatus: g.status,
@@ -343,21 +338,8 @@ export class QemuOps extends GuestOps {
       maxmem: memory * 1024 * 1024,
       mem: running ? Math.floor((memory * 1024 * 1024) / 4) : 0,
       maxdisk: parseSize(disk?.mp.props.get('size') ?? '') ?? 0,
-      disk: 0,
-      cpu: 0,
-      uptime: running && g.startedAt ? Math.floor((this.ctx.clock.now() - g.startedAt) / 1000) : 0,
-      netin: 0,
-      netout: 0,
-      diskread: 0,
-      diskwrite: 0,
-      ha: { managed: 0 },
-    };
-    if (agentEnabled(g)) out.agent = 1;
-    if (running) out.pid = 200000 + g.vmid;
-    if (g.config.lock) out.lock = g.config.lock;
-    if (GuestStore.isTemplate(g)) out.template = 1;
-    if (g.config.tags) out.tags = g.config.tags;
-    return out;
+      ...(agentEnabled(g) ? { agent: 1 } : {}),
+    });
   }
 
   async start(op: OpContext, node: string, vmid: number | string, params: Params = {}): Promise<TaskHandle> {
@@ -391,26 +373,6 @@ export class QemuOps extends GuestOps {
     delete g.startedAt;
     this.ctx.changed();
     await this.ctx.agent.onVmStop(g.vmid);
-  }
-
-  // ---------------------------------------------------------------- resize
-
-  async resize(op: OpContext, node: string, vmid: number | string, params: Params): Promise<TaskHandle> {
-    const disk = single(params, 'disk');
-    const size = single(params, 'size');
-    const errors: Record<string, string> = {};
-    if (!disk) errors.disk = SCHEMA_MISSING;
-    if (!size) errors.size = SCHEMA_MISSING;
-    else if (!/^\+?\d+(\.\d+)?[KMGT]?$/.test(size)) errors.size = 'value does not match the regex pattern';
-    if (Object.keys(errors).length) throw paramError(errors);
-    const g = this.guest(node, vmid);
-    GuestStore.checkLock(g);
-    const value = g.config[disk!];
-    if (!value || !DRIVE_KEY.test(disk!)) throw fail(`disk '${disk}' does not exist`);
-    const mp = parseMountPoint(value);
-    if (mp.props.get('media') === 'cdrom') throw fail(`you can't resize a cdrom`);
-    const newSize = this.resizedSize(mp, size!, 'shrinking disks is not supported');
-    return this.resizeTask(op, g, disk!, mp, newSize);
   }
 
   // ----------------------------------------------------------------- agent
