@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'phoenix-sim-bench-'));
   t0 = performance.now();
   const { child, env } = await startChild(stateDir);
-  console.log(`start-up (phoenix-sim process, tsx, to ready): ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`start-up (phoenix-sim bin process, to ready): ${(performance.now() - t0).toFixed(0)} ms`);
   const sim = { apiHost: env.PHOENIX_PVE_HOST!, apiPort: Number(env.PHOENIX_PVE_PORT), tokenId: env.PHOENIX_PVE_TOKEN_ID!, tokenSecret: env.PHOENIX_PVE_TOKEN_SECRET!, caPem: readFileSync(env.PHOENIX_PVE_CA_FILE!, 'utf8') };
 
   const agent = new Agent({ connect: { ca: sim.caPem }, keepAliveTimeout: 10_000, connections: workers });
