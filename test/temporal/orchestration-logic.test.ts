@@ -1,14 +1,17 @@
-// provisionLxc's orchestration on a local Temporal with stub activities, in seconds: the steps
+// Orchestration on a local Temporal with stub activities, in seconds. provisionLxc: the steps
 // in their order, each skip with its reason, one step per feature in the configured order, and
-// a failing step reported by name with nothing after it run. What the activities do against a
-// host is tested against phoenix-sim elsewhere (test/e2e/, test/reliability/).
+// a failing step reported by name with nothing after it run. phoenixUp: a guest starts once its
+// prerequisites succeeded, independent branches run side by side up to the per-node limit,
+// never two clones of one source at once, and a failure stops only its dependants. What the
+// activities do against a host is tested against phoenix-sim elsewhere (test/e2e/, test/reliability/).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { progressQuery } from '../../src/shared/progress';
-import { plan, startWorkflowTestEnv, type WorkflowTestEnv } from './workflow-env';
+import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/workflows/fleet/up-types';
+import { deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 /** Every provisioning activity as a stub that records its name (and the feature's) and succeeds. */
 function recordingStubs(p: LxcPlan, fail?: { activity: string; feature?: string }) {
@@ -38,17 +41,60 @@ function recordingStubs(p: LxcPlan, fail?: { activity: string; feature?: string 
   return { calls, activities };
 }
 
+/**
+ * Stubs for phoenixUp's children: each guest's plan from `plans`; ensureContainerDefined runs
+ * `define(ctid)` and records which guests were defining at once; `failIn` fails that guest's
+ * configuration step for good.
+ */
+function fleetStubs(plans: Map<number, LxcPlan>, define: (ctid: number) => Promise<void>, failIn?: number) {
+  const defining = new Set<number>();
+  const overlaps: number[][] = [];
+  const order: number[] = [];
+  const ok = async () => ({ changed: false, summary: 'ok' });
+  return {
+    order,
+    overlaps,
+    activities: {
+      loadLxcPlan: async ({ ctid }: { ctid: number }) => plans.get(ctid)!,
+      verifyTrust: async () => ({ summary: 'trusted', cached: true }),
+      ensureLxcTemplateReady: ok,
+      async ensureContainerDefined(p: LxcPlan) {
+        order.push(p.ctid);
+        defining.add(p.ctid);
+        overlaps.push([...defining].sort());
+        try {
+          await define(p.ctid);
+        } finally {
+          defining.delete(p.ctid);
+        }
+        return { changed: true, summary: 'created' };
+      },
+      async applyConfigurations(p: LxcPlan) {
+        if (p.ctid === failIn) throw ApplicationFailure.nonRetryable(`CT ${p.ctid}: bad parameter (stub)`, 'PhoenixBadParameter');
+        return ok();
+      },
+      createPreConfiguredSnapshot: ok,
+      applySharedVolumes: ok,
+      startContainer: ok,
+      createTemplateSnapshot: ok,
+    },
+  };
+}
+
+const lxcNode = (id: number, extra: Partial<UpNode> = {}): UpNode => ({ id, kind: 'lxc', prerequisites: [], node: 'pve', startAtBoot: false, bootOrder: 0, ...extra });
+const template = (ctid: number): LxcPlan => ({ ...plan(ctid), templateSnapshot: 'base' });
+const cloneOf = (ctid: number, parent: number): LxcPlan => ({ ...plan(ctid), source: { kind: 'clone', parentCtid: parent, parentSnapshot: 'base' } });
+
+// One local Temporal for every test in this file.
+let t: WorkflowTestEnv;
+before(async () => {
+  t = await startWorkflowTestEnv();
+});
+after(async () => {
+  await t?.close();
+});
+
 describe('provisionLxc orchestration (workflow logic)', () => {
-  let t: WorkflowTestEnv;
-
-  before(async () => {
-    t = await startWorkflowTestEnv();
-  });
-
-  after(async () => {
-    await t?.close();
-  });
-
   it('a template cloned from its parent: every step in order, one per feature in the configured order', { timeout: 60_000 }, async () => {
     const p: LxcPlan = {
       ...plan(301),
@@ -114,6 +160,54 @@ describe('provisionLxc orchestration (workflow logic)', () => {
       assert.match(String(failed[0]!.error), /applyFeature:docker refused by the stub/);
       assert.equal(progress.steps.find((s) => s.name === 'apply_features:base_setup')?.state, 'done');
       assert.equal(progress.steps.find((s) => s.name === 'apply_features:ollama')?.state, 'pending');
+    });
+  });
+});
+
+describe('phoenixUp scheduling (workflow logic)', () => {
+  it('parents first; independent guests side by side within the per-node limit; clones of one source one at a time', { timeout: 90_000 }, async () => {
+    // 410 and 420 are independent templates; 411 and 412 clone 410. With a limit of 2, 410 and
+    // 420 start together (410's definition waits until 420's has begun: a run that serialised
+    // them would time out here), 411 and 412 wait for 410 and then never define at once.
+    const plans = new Map([[410, template(410)], [420, template(420)], [411, cloneOf(411, 410)], [412, cloneOf(412, 410)]]);
+    const began420 = deferred<void>();
+    const stubs = fleetStubs(plans, async (ctid) => {
+      if (ctid === 420) began420.resolve(undefined);
+      if (ctid === 410) await within(30_000, "420's definition to begin while 410's runs", began420.promise);
+      await new Promise((r) => setTimeout(r, 200)); // long enough for a wrongly started second clone to overlap
+    });
+    const input: PhoenixUpInput = {
+      concurrencyPerNode: 2,
+      nodes: [lxcNode(410), lxcNode(420), lxcNode(411, { parent: 410, prerequisites: [410] }), lxcNode(412, { parent: 410, prerequisites: [410] })],
+    };
+    await t.withWorker(stubs.activities, async (taskQueue) => {
+      const result: PhoenixUpResult = await t.env.client.workflow.execute('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-schedule', args: [input] });
+      assert.deepEqual(result.succeeded.map((s) => s.id).sort(), [410, 411, 412, 420]);
+      assert.deepEqual([result.failed, result.skipped], [[], []]);
+      assert.deepEqual(stubs.order.slice(0, 2).sort(), [410, 420], 'the two roots start first');
+      for (const set of stubs.overlaps) {
+        assert.ok(set.length <= 2, `at most 2 guests at once on the node: ${JSON.stringify(stubs.overlaps)}`);
+        assert.ok(!(set.includes(411) && set.includes(412)), `two clones of 410 at once: ${JSON.stringify(stubs.overlaps)}`);
+        if (set.includes(411) || set.includes(412)) assert.ok(!set.includes(410), 'a clone waits for its parent');
+      }
+    });
+  });
+
+  it('a failure stops only its dependants, which are reported skipped with what blocked them', { timeout: 90_000 }, async () => {
+    // 431 fails; 432 depends on it (skipped), 433 on 432 (skipped, blocked by the skipped 432); 434 is independent.
+    const plans = new Map([[431, plan(431)], [432, plan(432)], [433, plan(433)], [434, plan(434)]]);
+    const stubs = fleetStubs(plans, async () => {}, 431);
+    const input: PhoenixUpInput = {
+      nodes: [lxcNode(431), lxcNode(432, { prerequisites: [431] }), lxcNode(433, { prerequisites: [432] }), lxcNode(434, { startAtBoot: true, bootOrder: 1 })],
+    };
+    await t.withWorker(stubs.activities, async (taskQueue) => {
+      const result: PhoenixUpResult = await t.env.client.workflow.execute('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-failure', args: [input] });
+      assert.deepEqual(result.succeeded.map((s) => s.id), [434]);
+      assert.deepEqual(result.failed.map((f) => [f.id, f.step]), [[431, 'apply_configurations']]);
+      assert.match(result.failed[0]!.reason, /CT 431: bad parameter \(stub\)/);
+      assert.deepEqual(result.skipped, [{ id: 432, kind: 'lxc', blockedBy: [431] }, { id: 433, kind: 'lxc', blockedBy: [432] }]);
+      assert.deepEqual(result.bootOrder, [434]);
+      assert.ok(!stubs.order.includes(432) && !stubs.order.includes(433), 'nothing blocked was started');
     });
   });
 });
