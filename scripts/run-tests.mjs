@@ -19,8 +19,10 @@ const DEFAULT_CONCURRENCY = 4;
 // full-stack e2e tests legitimately run for minutes.
 const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
 // The cancel acceptance test cancels during a guest job that lasts one scaled second: a CLI
-// process slowed by a busy machine arrives after it.
-const RUN_ALONE = ['test/e2e/cancel.test.ts'];
+// process slowed by a busy machine arrives after it. restart-pending's retried attempt lost its
+// SSH connection in both concurrent runs on a loaded machine (never one at a time): an open
+// question for the reliability suite, kept out of the pool until it is answered.
+const RUN_ALONE = ['test/e2e/cancel.test.ts', 'test/reliability/restart-pending.test.ts'];
 // The longest files start first, so the pool does not end waiting on one of them.
 const LONGEST_FIRST = ['test/prod/production-topology.test.ts', 'test/temporal/follow-outage.test.ts', 'test/e2e/', 'test/setup/setup-e2e', 'test/vm/', 'test/reliability/', 'test/setup/'];
 
