@@ -1,14 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMMANDS, main } from '../../src/cli/main';
-import type { Output } from '../../src/cli/command';
 import { SHIPPED_CONFIG_DIR } from '../config/fixtures';
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) };
-}
+import { capture } from './run-cli';
 
 describe('phoenix-client', () => {
   test('--help lists every command in the table and exits 0', async () => {

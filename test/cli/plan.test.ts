@@ -2,15 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../src/cli/main';
 import { plan } from '../../src/cli/commands/plan';
-import type { Output } from '../../src/cli/command';
 import { SHIPPED_CONFIG_DIR } from '../config/fixtures';
-import { runCli } from './run-cli';
-
-function capture(): Output & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) };
-}
+import { capture, runCli } from './run-cli';
 
 describe('plan', () => {
   test('returns the chain, ancestors first, with each guest steps', async () => {

@@ -1,8 +1,10 @@
-// Bad configurations through the real CLI: each must exit 2 and name the file and JSON path.
+// Bad configurations through phoenix-client validate: each must exit 2 and name the file and JSON
+// path. In-process through main() (argument parsing, command, output and exit code as the process
+// has them); one run of the real entry point shows the process prints the same.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigFixture, SHIPPED_CONFIG_DIR, UPSTREAM_CONFIG_DIR } from '../config/fixtures';
-import { runCli } from './run-cli';
+import { runCli, runCliInProcess } from './run-cli';
 
 interface BadCase {
   readonly name: string;
@@ -81,26 +83,26 @@ const CASES: readonly BadCase[] = [
 ];
 
 describe('phoenix-client validate', () => {
-  test('exits 0 on the shipped config and prints a summary', () => {
+  test('exits 0 on the shipped config and prints a summary (the real process)', { timeout: 60_000 }, () => {
     const run = runCli(['validate', '--config-dir', SHIPPED_CONFIG_DIR]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /config: valid \(7 containers, 2 VMs, 0 warnings\)/);
     assert.equal(run.stderr, '');
   });
 
-  test("exits 0 on the original's files, warnings on stderr; PHOENIX_CONFIG_DIR selects the folder", () => {
-    const run = runCli(['validate'], { PHOENIX_CONFIG_DIR: UPSTREAM_CONFIG_DIR });
+  test("exits 0 on the original's files, warnings on stderr; PHOENIX_CONFIG_DIR selects the folder", { timeout: 10_000 }, async () => {
+    const run = await runCliInProcess(['validate'], { PHOENIX_CONFIG_DIR: UPSTREAM_CONFIG_DIR });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /upstream-configs: valid \(15 containers, 2 VMs, \d+ warnings\)/);
     assert.match(run.stderr, /^warning: phoenix_lxc_configs\.json: lxc_configs\.\*\.firewall: ignored/m);
   });
 
   for (const c of CASES) {
-    test(`exits 2 on ${c.name}`, () => {
+    test(`exits 2 on ${c.name}`, { timeout: 10_000 }, async () => {
       const fixture = new ConfigFixture();
       try {
         c.breakIt(fixture);
-        const run = runCli(['validate', '--config-dir', fixture.dir]);
+        const run = await runCliInProcess(['validate', '--config-dir', fixture.dir]);
         assert.equal(run.status, 2, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
         assert.equal(run.stdout, '');
         const expected = typeof c.expect === 'string' ? c.expect : c.expect(fixture.dir);

@@ -58,7 +58,12 @@ export async function attempt<T>(
   fn: () => Promise<T>,
   opts: { attempt?: number; heartbeatDetails?: unknown; heartbeatTimeoutMs?: number; onHeartbeat?: (d: unknown) => void } = {},
 ): Promise<{ result?: T; error?: Error; lastHeartbeat?: unknown }> {
+  // Scheduled now: MockActivityEnvironment's default (1 ms after the epoch) puts every deadline
+  // counted from the schedule time (the cloud-init wait's) in the past.
+  const now = Date.now();
   const info: Partial<Info> = {
+    scheduledTimestampMs: now,
+    currentAttemptScheduledTimestampMs: now,
     attempt: opts.attempt ?? 1,
     heartbeatDetails: opts.heartbeatDetails,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 30_000,

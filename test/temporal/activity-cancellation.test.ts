@@ -13,6 +13,7 @@ import { cancellation } from '../../src/activities/common/heartbeat';
 import { sleep } from '../../src/activities/common/sleep';
 import { heartbeatInterval } from '../../src/activities/common/await-workflow';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
+import { waitFor } from 'phoenix-sim';
 
 describe('activity cancellation', () => {
   it('classified() passes a cancellation through as CancelledFailure; other errors stay classified', { timeout: 10_000 }, async () => {
@@ -43,12 +44,12 @@ describe('activity cancellation', () => {
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
     const run = env.run(createAwaitGuestRun({ temporal: () => client }), { workflowId: 'phoenix-lxc-950' });
-    await new Promise((r) => setTimeout(r, 450));
+    // Four heartbeats inside one 400 ms timeout's worth of waiting: the interval is a quarter of it.
+    await waitFor('four heartbeats', () => (beats.length >= 4 ? true : undefined), 5_000, 10);
     env.cancel('CANCELLED');
     const began = Date.now();
     await assert.rejects(run, (err: unknown) => err instanceof CancelledFailure);
     assert.ok(Date.now() - began < 500, 'stopped at once');
-    assert.ok(beats.length >= 4, `heartbeats within 450 ms at a 400 ms timeout: ${beats.length}`);
     assert.equal(runCancelled, false, 'the awaited run is not cancelled');
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { waitFor } from 'phoenix-sim';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
 import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
 import { progressQuery } from '../../src/shared/progress';
@@ -143,7 +144,5 @@ describe('cancellation and one run per guest (workflow logic)', () => {
 
 async function waitForScheduled(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }, activityType: string): Promise<void> {
   const scheduled = async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
-  await within(20_000, `${activityType} to be scheduled`, (async () => {
-    while (!(await scheduled())) await new Promise((r) => setTimeout(r, 100));
-  })());
+  await waitFor(`${activityType} to be scheduled`, async () => ((await scheduled()) ? true : undefined), 20_000, 100);
 }

@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
@@ -14,6 +13,7 @@ import { isPortInUse } from '../../src/temporal/free-port';
 import { PhoenixId } from '../../src/shared/search-attributes';
 import { diagnosticsWorkflowId } from '../../src/shared/workflow-ids';
 import { workerDiagnosticsWorkflow } from '../../src/workflows';
+import { waitFor } from 'phoenix-sim';
 import { createPhoenixWorker, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
 
 type WorkflowBundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
@@ -71,11 +71,11 @@ describe('Temporal dev server, worker and diagnostics workflow', () => {
     assert.ok(runId, 'needs the run from the previous test');
     // PhoenixId was set at start, PhoenixStep upserted by the workflow at its end.
     const query = `PhoenixId='${phoenixId}' AND PhoenixStep='done' AND PhoenixKind='diagnostics'`;
-    const found = await pollUntil(async () => {
+    const found = await waitFor('the run to appear in visibility', async () => {
       const ids: string[] = [];
       for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
       return ids.length > 0 ? ids : undefined;
-    }, 'the run to appear in visibility');
+    }, 15_000, 100);
     assert.deepEqual(found, [workflowId]);
 
     const none: string[] = [];
@@ -102,16 +102,6 @@ describe('Temporal dev server, worker and diagnostics workflow', () => {
     assert.equal(await isPortInUse(port), false, `port ${port} is free again`);
   });
 });
-
-async function pollUntil<T>(attempt: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(delay);
-  }
-}
 
 const quietBundlerLogger = {
   log: () => undefined,

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { waitFor } from 'phoenix-sim';
 import { connectClient } from '../../src/temporal/connection';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
@@ -38,12 +39,11 @@ function spawnWorker(env: Record<string, string>): RunningWorker {
 }
 
 async function waitForOutput(worker: RunningWorker, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(worker.output())) {
+  await waitFor(`${pattern} in the worker output`, () => {
+    if (pattern.test(worker.output())) return true;
     if (worker.child.exitCode !== null) assert.fail(`worker exited early:\n${worker.output()}`);
-    if (Date.now() > deadline) assert.fail(`no ${pattern} in worker output after ${timeoutMs} ms:\n${worker.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return undefined;
+  }, timeoutMs, 100).catch((err: Error) => assert.fail(`${err.message}:\n${worker.output()}`));
 }
 
 describe('phoenix-worker process', () => {
@@ -118,12 +118,10 @@ describe('phoenix-worker process', () => {
     await client.workflow.execute(workerDiagnosticsWorkflow, { workflowId: diagnosticsWorkflowId(randomUUID()), taskQueue });
 
     // Counters are exported on the next collection; poll briefly for the completed workflow.
-    let text = '';
-    const deadline = Date.now() + 20_000;
-    while (!/temporal_workflow_completed/.test(text) && Date.now() < deadline) {
-      text = await (await fetch(`http://${address}/metrics`)).text();
-      if (!/temporal_workflow_completed/.test(text)) await new Promise((r) => setTimeout(r, 500));
-    }
+    const text = await waitFor('temporal_workflow_completed in /metrics', async () => {
+      const body = await (await fetch(`http://${address}/metrics`)).text();
+      return /temporal_workflow_completed/.test(body) ? body : undefined;
+    }, 20_000, 500);
     assert.match(text, /^# (HELP|TYPE) temporal_/m, 'a Prometheus exposition of temporal_* metrics');
     assert.match(text, new RegExp(`temporal_workflow_completed\\w*\\{[^}]*task_queue="${taskQueue}"`), text.slice(0, 2000));
 

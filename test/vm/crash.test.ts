@@ -11,7 +11,8 @@ import { progressQuery } from '../../src/shared/progress';
 import { vmWorkflowId } from '../../src/shared/workflow-ids';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
 import type { ProvisionVmResult } from '../../src/workflows/vm/provision-vm';
-import { spawnWorker, startWorker, startWorld, until, type VmWorld } from './harness';
+import { waitFor } from 'phoenix-sim';
+import { spawnWorker, startWorker, startWorld, type VmWorld } from './harness';
 
 let world: VmWorld;
 const spawned: Array<ReturnType<typeof spawnWorker>> = [];
@@ -54,13 +55,13 @@ test('killed while waiting for the guest agent, and again during cloud-init: the
 
   // The running step, as the workflow reports it (answered by whichever worker is alive).
   const current = async () => (await handle.query(progressQuery).catch(() => undefined))?.current;
-  await until('the guest agent wait on the first worker', async () => (await current()) === 'wait_for_guest_agent' || undefined, 120_000, 200);
+  await waitFor('the guest agent wait on the first worker', async () => (await current()) === 'wait_for_guest_agent' || undefined, 120_000, 200);
   assert.equal(world.sim.ledger({ kind: 'qemu.start', vmid: 8003 }).length, 1);
   await a.kill();
 
   const b = spawnWorker(world, queue, childEnv);
   spawned.push(b);
-  await until('the cloud-init wait on the second worker', async () => (await current()) === 'wait_for_cloud_init' || undefined, 150_000, 200);
+  await waitFor('the cloud-init wait on the second worker', async () => (await current()) === 'wait_for_cloud_init' || undefined, 150_000, 200);
   assert.equal(world.sim.ledger({ kind: 'cloudinit.finish', vmid: 8003 }).length, 0, 'the kill must land while the first boot is still running');
   await b.kill();
 
