@@ -57,7 +57,7 @@ export function createInspectContainer(deps: ProvisioningDeps) {
           const state = await scriptState(host, plan.ctid, running, appliedMarker('app', file.replace(/\.sh$/, '')), script.sha256);
           if (state) changes.push({ step: 'run_application_script', change: state });
         }
-      });
+      }, undefined, plan.node);
       const snapshots = (await ct.snapshots()).map((s) => s.name);
       if (plan.reconfigureSnapshot && !snapshots.includes(plan.reconfigureSnapshot)) {
         changes.push({ step: 'create_pre_configured_snapshot', change: `take '${plan.reconfigureSnapshot}'` });

@@ -10,6 +10,7 @@ import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
 import { checkDeleteRevert, checkSnapname, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { checkSnapshotNameUsable, createSnapshot, deleteSnapshot, findSnapshot, listSnapshots, rollbackSnapshot } from './snapshots';
+import { cloneTargetNode } from './clone-target';
 import { allocVolume, datasetOf, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
 import type { GuestRecord, OpContext, Params } from './types';
@@ -165,6 +166,8 @@ export class QemuOps {
     const storage = single(params, 'storage');
     const format = single(params, 'format');
     const fullRaw = single(params, 'full');
+    const target = single(params, 'target');
+    if (target && target !== node && target !== 'localhost') cloneTargetNode(this.ctx, 'VM', node, target, storage, []);
     GuestStore.checkLock(src);
     let base = src.config;
     if (snapname !== undefined) {
@@ -185,6 +188,7 @@ export class QemuOps {
         throw fail(`Linked clone feature is not supported for '${d.mp.volume}' (${d.key})`);
       }
     }
+    const ownerNode = cloneTargetNode(this.ctx, 'VM', node, target, undefined, disks.map((d) => d.mp));
     if (storage !== undefined) this.ctx.storages.requireContent(storage, node, 'images');
     // Source shared (stopped) / exclusive (running), target exclusive — both for the whole clone task.
     const releases: Release[] = [];
@@ -196,7 +200,7 @@ export class QemuOps {
       releases.forEach((r) => r());
       throw err;
     }
-    const g: GuestRecord = { vmid: newid, type: 'qemu', node, config: { description: 'qmclone temporary file', lock: 'clone' }, lxc: [], snapshots: [], status: 'stopped' };
+    const g: GuestRecord = { vmid: newid, type: 'qemu', node: ownerNode, config: { description: 'qmclone temporary file', lock: 'clone' }, lxc: [], snapshots: [], status: 'stopped' };
     this.ctx.guests.put(g);
     this.ctx.changed();
     const name = single(params, 'name');
