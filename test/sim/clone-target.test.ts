@@ -29,7 +29,7 @@ test('clone to another node: refused from local storage, allowed from shared sto
 
   assert.match(await errorOf(pve.lxc.$(900).clone.$post({ newid: 901, target: 'pve2' })), /can't clone CT to node 'pve2' \(CT uses local storage\)/);
   assert.match(await errorOf(pve.lxc.$(900).clone.$post({ newid: 901, target: 'pve9' })), /no such cluster node 'pve9'/);
-  assert.match(await errorOf(pve.lxc.$(900).clone.$post({ newid: 901, target: 'pve2', full: 1, storage: 'local-zfs' })), /can't clone to non-shared storage 'local-zfs'/);
+  assert.match(await errorOf(pve.lxc.$(900).clone.$post({ newid: 901, target: 'pve2', full: true, storage: 'local-zfs' })), /can't clone to non-shared storage 'local-zfs'/);
   // The request must go to the node that holds the source: another node has no config for it.
   assert.match(await errorOf(s.token.nodes.$('pve2').lxc.$(900).clone.$post({ newid: 901 })), /Configuration file 'nodes\/pve2\/lxc\/900.conf' does not exist/);
   // Target = the local node is no target at all.
