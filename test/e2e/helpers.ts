@@ -2,6 +2,7 @@
  * Shared pieces of the end-to-end acceptance tests: config copies, ledger summaries and
  * reading every workflow history of a stack.
  */
+import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,4 +167,45 @@ export function listedWorkflowIds(page: { $$eval: Page['$$eval'] }): Promise<str
         .filter((id): id is string => id !== undefined),
     ),
   ]);
+}
+
+/** A clone task's interval, in ms of the simulator's uptime (see cloneIntervals). */
+export interface CloneInterval {
+  source: number;
+  newid: number;
+  start: number;
+  end: number;
+  /** The node the task ran on (the source's). */
+  node?: string;
+}
+
+/**
+ * The UPID's pstart field is the simulator's uptime in hundredths of a second when the task began;
+ * the ledger entry's time is when it ended (wall clock). The wall clock of the simulator's start is
+ * at most min(end - pstart) over all tasks (a task takes >= 0 ms), so ends are mapped with that.
+ */
+export function cloneIntervals(entries: LedgerEntry[], kind = 'lxc.clone'): CloneInterval[] {
+  const tasks = entries
+    .filter((e) => typeof e.details?.upid === 'string')
+    .map((e) => ({ e, pstartMs: parseInt(String(e.details!.upid).split(':')[3]!, 16) * 10, endWall: Date.parse(e.time) }));
+  const offset = Math.min(...tasks.map((t) => t.endWall - t.pstartMs));
+  return tasks
+    .filter((t) => t.e.kind === kind)
+    .map((t) => ({ source: t.e.vmid!, newid: Number(t.e.details!.newid ?? t.e.vmid), node: t.e.node, start: t.pstartMs, end: t.endWall - offset }));
+}
+
+export const overlap = (a: CloneInterval, b: CloneInterval) => a.start < b.end && b.start < a.end;
+
+/** Two clones of one source never overlap; some clones of different sources do (else nothing ran in parallel). */
+export function assertClonesOfOneSourceNeverOverlap(clones: readonly CloneInterval[], why: string): void {
+  const text = clones.map((c) => `${c.source}→${c.newid}${c.node ? `@${c.node}` : ''} [${c.start}, ${c.end}]`).join('\n');
+  let parallel = 0;
+  for (const a of clones) {
+    for (const b of clones) {
+      if (a.newid >= b.newid || !overlap(a, b)) continue;
+      assert.notEqual(a.source, b.source, `two clones of ${a.source} ran at once:\n${text}${why}`);
+      parallel++;
+    }
+  }
+  assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
 }

@@ -1,0 +1,91 @@
+/**
+ * Acceptance (issue 11): `up --all` on a 3-node simulated cluster whose templates live on local ZFS
+ * (`local-zfs`, not shared). Placement puts guests on all three nodes; each node that needs a
+ * template gets its own copy of the chain (template ID + the node's offset), built once; clones of
+ * one source never overlap, everything else does. All asserted from the simulator's ledger.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
+import { assertClonesOfOneSourceNeverOverlap, cloneIntervals, configCopy, countBy, ledgerText, overlap, TIME_SCALE, type ConfigCopy } from './helpers';
+
+const NODES = ['pve1', 'pve2', 'pve3'];
+
+/** proxmox.nodes from the simulator's `PHOENIX_SIM_NODE_SSH` (node=port=fingerprint,...). */
+function clusterFromSim(env: Record<string, string>): unknown[] {
+  const endpoints = (env.PHOENIX_SIM_NODE_SSH ?? '').split(',').filter(Boolean).map((e) => e.split('='));
+  assert.equal(endpoints.length, 3, `the simulator printed no SSH endpoint per node: ${env.PHOENIX_SIM_NODE_SSH}`);
+  return endpoints.map(([name, port, fingerprint], i) => ({
+    name,
+    // The simulator's hosts each have one GPU (its host profile).
+    gpus: [{ index: 0, model: 'NVIDIA GeForce RTX 3090', memory_mb: 24576 }],
+    ...(i === 0 ? {} : { ssh: { host: '127.0.0.1', port: Number(port), host_key_fingerprint: fingerprint } }),
+  }));
+}
+
+describe('up --all on a 3-node cluster with templates on local ZFS', () => {
+  let stack: Stack;
+  let config: ConfigCopy;
+
+  before(async () => {
+    config = configCopy();
+    stack = await startStack({ timeScale: TIME_SCALE, configDir: config.dir, simArgs: ['--nodes', NODES.join(',')] });
+    const file = join(config.dir, 'phoenix_hypervisor_config.json');
+    const hypervisor = JSON.parse(readFileSync(file, 'utf8'));
+    hypervisor.proxmox.node = 'pve1';
+    hypervisor.proxmox.nodes = clusterFromSim(stack.sim.env);
+    writeFileSync(file, JSON.stringify(hypervisor, null, 2));
+    await stack.startWorker();
+  });
+
+  after(async () => {
+    await stack?.stop();
+    config?.remove();
+  });
+
+  it('places guests on all nodes, builds the chain once where each node needs it, never overlaps two clones of one source', { timeout: 900_000 }, async () => {
+    const run = await stack.cli(['up', '--all', '--concurrency', '3']);
+    assert.equal(run.code, 0, `up failed:\n${run.stdout}\n${run.stderr}`);
+    const ledger = await stack.ledger();
+    const why = `\nledger:\n${ledgerText(ledger.filter((e) => e.details?.upid))}`;
+
+    // Guests on all three nodes (where each started).
+    const startedOn = new Map<number, string>();
+    for (const e of ledger) if (e.kind === 'lxc.start' || e.kind === 'qemu.start') startedOn.set(e.vmid!, e.node!);
+    assert.deepEqual(new Set(startedOn.values()), new Set(NODES), `guests did not land on every node: ${JSON.stringify([...startedOn])}${why}`);
+
+    // The chain, per node that needs it, each link built exactly once (create from the ostemplate, clones below it).
+    const creates = countBy(ledger, ['lxc.create']);
+    const clones = cloneIntervals(ledger);
+    const builtTwice = [...countOf(clones.map((c) => c.newid))].filter(([, n]) => n > 1);
+    assert.deepEqual(builtTwice, [], `a guest was cloned twice${why}`);
+    assert.ok(Object.values(creates).every((n) => n === 1), `a container was created twice: ${JSON.stringify(creates)}`);
+    const chainRoots = ledger.filter((e) => e.kind === 'lxc.create').map((e) => [e.vmid, e.node]);
+    // 900 on pve1 and a copy of it on each other node that a leaf needed (its ID: 900 + that node's offset).
+    for (const node of NODES) {
+      const leavesThere = [...startedOn].filter(([id, n]) => n === node && ![900, 901, 902, 920].includes(id) && id < 8000);
+      if (leavesThere.length === 0) continue;
+      assert.ok(chainRoots.some(([, n]) => n === node), `no chain root built on ${node}: ${JSON.stringify(chainRoots)}${why}`);
+    }
+    for (const c of clones) {
+      const target = ledger.find((e) => e.kind === 'lxc.start' && e.vmid === c.newid);
+      if (target) assert.equal(target.node, c.node, `CT ${c.newid} was cloned on ${c.node} but runs on ${target.node} (local storage: no clone to another node)`);
+    }
+    for (const copy of clones.filter((c) => c.newid >= 100_000)) assert.ok(copy.source >= 100_000 || copy.source < 1000, `copy ${copy.newid} cloned from ${copy.source}`);
+
+    // Never two clones of one source at once; clones of different sources (and the nodes' chains) overlap.
+    assertClonesOfOneSourceNeverOverlap(clones, why);
+    const createSpans = cloneIntervals(ledger, 'lxc.create');
+    assert.ok(createSpans.some((a) => createSpans.some((b) => a.newid < b.newid && overlap(a, b))), `the chain roots on different nodes were built one after the other:\n${JSON.stringify(createSpans)}`);
+  });
+});
+
+function countOf(values: number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
+}
+
+export type { LedgerEntry };
