@@ -9,7 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
-import { assertClonesOfOneSourceNeverOverlap, cloneIntervals, configCopy, countBy, ledgerText, overlap, TIME_SCALE, type ConfigCopy } from './helpers';
+import { Client, Connection } from '@temporalio/client';
+import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
+import { cloneIntervals, configCopy, countBy, ledgerText, TIME_SCALE, type CloneInterval, type ConfigCopy } from './helpers';
 
 const NODES = ['pve1', 'pve2', 'pve3'];
 
@@ -69,16 +71,31 @@ describe('up --all on a 3-node cluster with templates on local ZFS', () => {
       if (leavesThere.length === 0) continue;
       assert.ok(chainRoots.some(([, n]) => n === node), `no chain root built on ${node}: ${JSON.stringify(chainRoots)}${why}`);
     }
+    const cloneNode = (newid: number) => ledger.find((e) => e.kind === 'lxc.clone' && Number(e.details?.newid) === newid)?.node;
     for (const c of clones) {
       const target = ledger.find((e) => e.kind === 'lxc.start' && e.vmid === c.newid);
-      if (target) assert.equal(target.node, c.node, `CT ${c.newid} was cloned on ${c.node} but runs on ${target.node} (local storage: no clone to another node)`);
+      if (target) assert.equal(target.node, cloneNode(c.newid), `CT ${c.newid} was cloned on ${cloneNode(c.newid)} but runs on ${target.node} (local storage: no clone to another node)`);
     }
     for (const copy of clones.filter((c) => c.newid >= 100_000)) assert.ok(copy.source >= 100_000 || copy.source < 1000, `copy ${copy.newid} cloned from ${copy.source}`);
 
     // Never two clones of one source at once; clones of different sources (and the nodes' chains) overlap.
-    assertClonesOfOneSourceNeverOverlap(clones, why);
-    const createSpans = cloneIntervals(ledger, 'lxc.create');
-    assert.ok(createSpans.some((a) => createSpans.some((b) => a.newid < b.newid && overlap(a, b))), `the chain roots on different nodes were built one after the other:\n${JSON.stringify(createSpans)}`);
+    const overlap = (a: CloneInterval, b: CloneInterval) => a.start < b.end && b.start < a.end;
+    const text = clones.map((c) => `${c.source}→${c.newid} [${c.start}, ${c.end}]`).join('\n');
+    for (const a of clones) {
+      for (const b of clones) if (a.newid < b.newid && overlap(a, b)) assert.notEqual(a.source, b.source, `two clones of ${a.source} ran at once:\n${text}${why}`);
+    }
+    assert.ok(clones.some((a) => clones.some((b) => a.newid < b.newid && overlap(a, b))), `no two clones overlapped:\n${text}`);
+    // The chain roots (900 and its copies on the other nodes) were built at the same time.
+    const upId = /started (phoenix-up-[0-9a-f]{12})/.exec(run.stderr)![1]!;
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    try {
+      const report = (await new Client({ connection, namespace: stack.temporal.namespace }).workflow.getHandle(upId).result()) as PhoenixUpResult;
+      const roots = report.succeeded.filter((s) => s.id % 100_000 === 900);
+      assert.ok(roots.length >= 2, `the chain was not copied: ${JSON.stringify(roots)}`);
+      assert.ok(roots.some((a) => roots.some((b) => a.id < b.id && a.startedAt < b.endedAt && b.startedAt < a.endedAt)), `the copies of 900 were built one after the other: ${JSON.stringify(roots)}`);
+    } finally {
+      await connection.close();
+    }
   });
 });
 

@@ -2,7 +2,6 @@
  * Shared pieces of the end-to-end acceptance tests: config copies, ledger summaries and
  * reading every workflow history of a stack.
  */
-import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,8 +174,6 @@ export interface CloneInterval {
   newid: number;
   start: number;
   end: number;
-  /** The node the task ran on (the source's). */
-  node?: string;
 }
 
 /**
@@ -184,28 +181,12 @@ export interface CloneInterval {
  * the ledger entry's time is when it ended (wall clock). The wall clock of the simulator's start is
  * at most min(end - pstart) over all tasks (a task takes >= 0 ms), so ends are mapped with that.
  */
-export function cloneIntervals(entries: LedgerEntry[], kind = 'lxc.clone'): CloneInterval[] {
+export function cloneIntervals(entries: LedgerEntry[]): CloneInterval[] {
   const tasks = entries
     .filter((e) => typeof e.details?.upid === 'string')
     .map((e) => ({ e, pstartMs: parseInt(String(e.details!.upid).split(':')[3]!, 16) * 10, endWall: Date.parse(e.time) }));
   const offset = Math.min(...tasks.map((t) => t.endWall - t.pstartMs));
   return tasks
-    .filter((t) => t.e.kind === kind)
-    .map((t) => ({ source: t.e.vmid!, newid: Number(t.e.details!.newid ?? t.e.vmid), node: t.e.node, start: t.pstartMs, end: t.endWall - offset }));
-}
-
-export const overlap = (a: CloneInterval, b: CloneInterval) => a.start < b.end && b.start < a.end;
-
-/** Two clones of one source never overlap; some clones of different sources do (else nothing ran in parallel). */
-export function assertClonesOfOneSourceNeverOverlap(clones: readonly CloneInterval[], why: string): void {
-  const text = clones.map((c) => `${c.source}→${c.newid}${c.node ? `@${c.node}` : ''} [${c.start}, ${c.end}]`).join('\n');
-  let parallel = 0;
-  for (const a of clones) {
-    for (const b of clones) {
-      if (a.newid >= b.newid || !overlap(a, b)) continue;
-      assert.notEqual(a.source, b.source, `two clones of ${a.source} ran at once:\n${text}${why}`);
-      parallel++;
-    }
-  }
-  assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
+    .filter((t) => t.e.kind === 'lxc.clone')
+    .map((t) => ({ source: t.e.vmid!, newid: Number(t.e.details!.newid), start: t.pstartMs, end: t.endWall - offset }));
 }
