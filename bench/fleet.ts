@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { joinSimCluster } from '../scripts/lib/sim-cluster';
 import { REPO, startStack, type LedgerEntry, type Stack } from '../scripts/lib/stack';
 import type { PhoenixUpResult } from '../src/workflows/fleet/up-types';
 import { writeBenchReport } from './lib/report';
@@ -160,23 +161,13 @@ function generatedFleet(dir: string): void {
   writeFileSync(join(dir, FILES.hypervisor), JSON.stringify(hypervisor, null, 2));
 }
 
-/** proxmox.nodes from the simulator's per-node SSH endpoints (`node=port=fingerprint,...`). */
-function joinCluster(dir: string, env: Record<string, string>): void {
-  const file = join(dir, FILES.hypervisor);
-  const hypervisor = JSON.parse(readFileSync(file, 'utf8'));
-  const endpoints = (env.PHOENIX_SIM_NODE_SSH ?? '').split(',').filter(Boolean).map((e) => e.split('='));
-  hypervisor.proxmox.node = endpoints[0]![0];
-  hypervisor.proxmox.nodes = endpoints.map(([name, port, fingerprint], i) => ({ name, ...(i === 0 ? {} : { ssh: { host: '127.0.0.1', port: Number(port), host_key_fingerprint: fingerprint } }) }));
-  writeFileSync(file, JSON.stringify(hypervisor, null, 2));
-}
-
 async function scenario(name: 'shipped' | 'generated', timeScale: number, concurrency: number): Promise<FleetFigures> {
   const dir = mkdtempSync(join(tmpdir(), `phoenix-bench-fleet-${name}-`));
   cpSync(join(REPO, 'config'), dir, { recursive: true });
   if (name === 'generated') generatedFleet(dir);
   const stack = await startStack({ timeScale, configDir: dir, ...(name === 'generated' ? { simArgs: ['--nodes', 'pve1,pve2,pve3'] } : {}) });
   try {
-    if (name === 'generated') joinCluster(dir, stack.sim.env);
+    if (name === 'generated') joinSimCluster(dir, stack.sim.env);
     await stack.startWorker();
     return await runFleet(stack, dir, concurrency);
   } finally {

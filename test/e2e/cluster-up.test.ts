@@ -5,27 +5,14 @@
  * one source never overlap, everything else does. All asserted from the simulator's ledger.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { joinSimCluster } from '../../scripts/lib/sim-cluster';
 import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
 import { Client, Connection } from '@temporalio/client';
 import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
 import { cloneIntervals, configCopy, countBy, ledgerText, TIME_SCALE, type CloneInterval, type ConfigCopy } from './helpers';
 
 const NODES = ['pve1', 'pve2', 'pve3'];
-
-/** proxmox.nodes from the simulator's `PHOENIX_SIM_NODE_SSH` (node=port=fingerprint,...). */
-function clusterFromSim(env: Record<string, string>): unknown[] {
-  const endpoints = (env.PHOENIX_SIM_NODE_SSH ?? '').split(',').filter(Boolean).map((e) => e.split('='));
-  assert.equal(endpoints.length, 3, `the simulator printed no SSH endpoint per node: ${env.PHOENIX_SIM_NODE_SSH}`);
-  return endpoints.map(([name, port, fingerprint], i) => ({
-    name,
-    // The simulator's hosts each have one GPU (its host profile).
-    gpus: [{ index: 0, model: 'NVIDIA GeForce RTX 3090', memory_mb: 24576 }],
-    ...(i === 0 ? {} : { ssh: { host: '127.0.0.1', port: Number(port), host_key_fingerprint: fingerprint } }),
-  }));
-}
 
 describe('up --all on a 3-node cluster with templates on local ZFS', () => {
   let stack: Stack;
@@ -34,11 +21,8 @@ describe('up --all on a 3-node cluster with templates on local ZFS', () => {
   before(async () => {
     config = configCopy();
     stack = await startStack({ timeScale: TIME_SCALE, configDir: config.dir, simArgs: ['--nodes', NODES.join(',')] });
-    const file = join(config.dir, 'phoenix_hypervisor_config.json');
-    const hypervisor = JSON.parse(readFileSync(file, 'utf8'));
-    hypervisor.proxmox.node = 'pve1';
-    hypervisor.proxmox.nodes = clusterFromSim(stack.sim.env);
-    writeFileSync(file, JSON.stringify(hypervisor, null, 2));
+    // The simulator's hosts each have one GPU (its host profile).
+    assert.deepEqual(joinSimCluster(config.dir, stack.sim.env, { gpus: [{ index: 0, model: 'NVIDIA GeForce RTX 3090', memory_mb: 24576 }] }), NODES);
     await stack.startWorker();
   });
 
