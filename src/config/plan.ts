@@ -69,7 +69,7 @@ function placementOf(config: PhoenixConfig, guest: Guest): GuestPlan['placement'
     guest.node !== undefined ? 'named by its node key'
     : clusterNodes(config.hypervisor).length === 1 ? 'the only node'
     : isTemplate(guest) ? 'a template without a node lives on the API node'
-    : `placed at run time by free memory and cores${guest.kind === 'lxc' && guest.gpu_assignment.length ? ` on a node with GPU ${guest.gpu_assignment.join(',')} and room for its GPU memory claim` : ''}`;
+    : `by free memory and cores${guest.kind === 'lxc' && guest.gpu_assignment.length ? ` on a node with GPU ${guest.gpu_assignment.join(',')} and room for its GPU memory claim` : ''}`;
   const parentId = cloneParentId(guest);
   if (parentId === undefined) return { ...(node ? { node } : {}), why };
   const parent = resolveGuest(config, parentId);
