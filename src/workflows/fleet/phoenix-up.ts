@@ -16,6 +16,11 @@
  * The cancelled `phoenixUp` starts nothing more, stops waiting for the children in progress (they
  * go on and finish; `phoenix-client cancel <ID>` stops one) and ends CANCELED.
  *
+ * Several nodes (`input.place`): the DAG is the `placeFleet` activity's answer (node per guest, the
+ * route from its template, per-node template copies as guests of their own), recorded in history;
+ * each child is given its node (and, for a copy, the template it copies), and the concurrency limit
+ * counts each node separately.
+ *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
