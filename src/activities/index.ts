@@ -3,6 +3,7 @@ import { createDescribeWorker, type DescribeWorkerDeps } from './describe-worker
 import { createLifecycleActivities } from './lifecycle';
 import { createLxcActivities } from './lxc';
 import { createVerifyTrust } from './preflight/verify-trust';
+import { createPlaceFleet } from './placement/place-fleet';
 import { createSetupActivities } from './setup';
 import { createVmActivities } from './vm';
 import { vmPlanOptionsFromEnv } from '../planning/vm';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     describeWorker: createDescribeWorker(deps),
     verifyTrust: createVerifyTrust(provisioning),
+    placeFleet: createPlaceFleet(provisioning),
     ...createLxcActivities(provisioning),
     ...createVmActivities(provisioning, vmPlanOptionsFromEnv(process.env)),
     ...createLifecycleActivities(provisioning),

@@ -9,6 +9,7 @@ import type { ConfigIssue } from './issues';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
 import { isTemplate } from './model';
 import { hostSetupChecks } from './setup-checks';
+import { clusterChecks } from './cluster-checks';
 
 /** Where a guest lives in its file, for error paths: `lxc_configs.950` or `vms[1]`. */
 export type GuestLocator = (guest: Guest) => { file: string; path: string };
@@ -35,6 +36,7 @@ export function crossChecks(config: PhoenixConfig, vmIndex: ReadonlyMap<number, 
     ...gatewaysAndHostAddresses(config, at),
     ...sharedVolumeMounts(config),
     ...hostSetupChecks(config),
+    ...clusterChecks(config, at),
   ];
   return { errors, warnings: mountPointClashes(config, at) };
 }

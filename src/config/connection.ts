@@ -5,7 +5,10 @@
  * PHOENIX_PVE_TOKEN_SECRET(_FILE), PHOENIX_SSH_KEY_FILE and PHOENIX_SSH_PASSWORD themselves.
  */
 import type { z } from 'zod';
+import { apiNodeName, DEFAULT_PVE_NODE } from './cluster';
 import { ENV, type Env } from './env';
+
+export { DEFAULT_PVE_NODE } from './cluster';
 import { CONFIG_FILES } from './files';
 import { ConfigError, type ConfigIssue } from './issues';
 import { port as portSchema } from './schema/common';
@@ -13,7 +16,6 @@ import type { HypervisorFile } from './schema/hypervisor';
 import { nodeName, proxmoxBlockSchema, sshFingerprint, tlsFingerprint, tokenId } from './schema/proxmox';
 
 export const DEFAULT_PVE_PORT = 8006;
-export const DEFAULT_PVE_NODE = 'pve';
 export const DEFAULT_SSH_PORT = 22;
 export const DEFAULT_SSH_USER = 'root';
 
@@ -39,9 +41,29 @@ export interface SshConnection {
   readonly knownHostsFile?: string;
 }
 
+/** One node of the cluster and how to reach its shell. */
+export interface NodeConnection {
+  readonly name: string;
+  readonly ssh: SshConnection;
+}
+
 export interface PveConnection {
   readonly api: PveApiConnection;
+  /** SSH to the API node (`api.node`). */
   readonly ssh: SshConnection;
+  /** Every node of the cluster, the API node included (one entry for a one-node cluster). */
+  readonly nodes: readonly NodeConnection[];
+}
+
+/** SSH settings of `node` (the API node's when the cluster has one node). */
+export function sshFor(connection: PveConnection, node: string): SshConnection {
+  const found = connection.nodes.find((n) => n.name === node);
+  if (!found) {
+    throw new ConfigError([
+      { file: CONFIG_FILES.hypervisor, path: 'proxmox.nodes', message: `node '${node}' is not in the cluster (${connection.nodes.map((n) => n.name).join(', ')}): add it to proxmox.nodes` },
+    ]);
+  }
+  return found.ssh;
 }
 
 const HYPERVISOR = CONFIG_FILES.hypervisor;
@@ -78,7 +100,7 @@ export function resolveConnection(hypervisor: Pick<HypervisorFile, 'proxmox'>, e
   const api: PveApiConnection = {
     host,
     port: pick(ENV.pvePort, portSchema, block.port, DEFAULT_PVE_PORT)!,
-    node: pick(ENV.pveNode, nodeName, block.node, DEFAULT_PVE_NODE)!,
+    node: pick(ENV.pveNode, nodeName, block.node, apiNodeName(hypervisor) ?? DEFAULT_PVE_NODE)!,
     tokenId: required(pick(ENV.pveTokenId, tokenId, block.token_id), 'token_id', ENV.pveTokenId),
     tls: withoutUndefined({
       caFile: pick(ENV.pveCaFile, proxmoxBlockSchema.shape.tls.unwrap().shape.ca_file.unwrap(), block.tls?.ca_file),
@@ -105,8 +127,30 @@ export function resolveConnection(hypervisor: Pick<HypervisorFile, 'proxmox'>, e
     knownHostsFile,
   });
 
+  const nodes: NodeConnection[] = (block.nodes ?? [{ name: api.node }]).map((entry, i) => {
+    const own = 'ssh' in entry ? entry.ssh : undefined;
+    if (!own) {
+      if (entry.name !== api.node) {
+        issues.push({ file: HYPERVISOR, path: `proxmox.nodes[${i}].ssh`, message: `is not set: node ${entry.name} is not the API node (${api.node}), so say how to reach its shell (host and host_key_fingerprint)` });
+      }
+      return { name: entry.name, ssh: sshConnection };
+    }
+    const fingerprint = own.host_key_fingerprint;
+    const knownHosts = own.known_hosts_file ?? (fingerprint === undefined && home ? `${home}/.ssh/known_hosts` : undefined);
+    if (fingerprint === undefined && knownHosts === undefined) {
+      issues.push({ file: HYPERVISOR, path: `proxmox.nodes[${i}].ssh.host_key_fingerprint`, message: 'is not set: SSH host keys are always checked; set host_key_fingerprint or known_hosts_file' });
+    }
+    return {
+      name: entry.name,
+      ssh: withoutUndefined({ host: own.host, port: own.port ?? DEFAULT_SSH_PORT, user: own.user ?? sshConnection.user, hostKeyFingerprint: fingerprint, knownHostsFile: knownHosts }),
+    };
+  });
+  if (block.nodes && !block.nodes.some((n) => n.name === api.node)) {
+    issues.push({ file: HYPERVISOR, path: 'proxmox.node', message: `'${api.node}' is not one of proxmox.nodes (${block.nodes.map((n) => n.name).join(', ')}): the API node must be a node of the cluster` });
+  }
+
   if (issues.length > 0) throw new ConfigError(issues);
-  return { api, ssh: sshConnection };
+  return { api, ssh: nodes.find((n) => n.name === api.node)?.ssh ?? sshConnection, nodes };
 }
 
 function withoutUndefined<T extends object>(o: T): T {

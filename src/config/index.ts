@@ -8,7 +8,8 @@ export { parseConfigFile, parseConfigSources, FILE_SCHEMAS, type ConfigSources, 
 export { cloneParentId, isTemplate, PRE_CONFIGURED, reconfigureSnapshotName, type Guest, type GuestKind, type LxcGuest, type PhoenixConfig, type SharedMount, type VmGuest } from './model';
 export { findGuest, resolveGuest, UnknownGuestError } from './guest';
 export { ancestors, buildLevels, closure, findCycles, guestGraph, GraphError, type GuestGraph } from './graph';
-export { resolveConnection, type PveApiConnection, type PveConnection, type SshConnection } from './connection';
+export { resolveConnection, sshFor, type NodeConnection, type PveApiConnection, type PveConnection, type SshConnection } from './connection';
+export { apiNodeName, clusterNodes, gpuMemoryClaim, pinnedNode, templateCopyId, templateHomeNode, MAX_VMID, type ClusterNode } from './cluster';
 export { parseOstemplate, ostemplateFileName, type OstemplateRef } from './ostemplate';
 export { planGuest, planTargets, LXC_STEPS, VM_STEPS, type GuestPlan, type PlannedStep, type TargetPlan } from './plan';
 export { IGNORED_KEYS } from './compat';

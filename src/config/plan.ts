@@ -6,7 +6,8 @@
 import { ancestors, guestGraph } from './graph';
 import { resolveGuest } from './guest';
 import type { Guest, LxcGuest, PhoenixConfig, VmGuest } from './model';
-import { isTemplate, reconfigureSnapshotName } from './model';
+import { cloneParentId, isTemplate, reconfigureSnapshotName } from './model';
+import { clusterNodes, pinnedNode, templateHomeNode } from './cluster';
 import { LXC_BUILD_STEPS, VM_BUILD_STEPS } from '../shared/steps';
 
 /** Step names of the container and VM builds, in order: the provisioning workflows' own. */
@@ -28,6 +29,8 @@ export interface GuestPlan {
   /** Guests that must be built and running before this one starts (its `dependencies`). */
   readonly dependencies: readonly number[];
   readonly steps: readonly PlannedStep[];
+  /** Where it goes and how its clone source gets there, as far as the config decides it. */
+  readonly placement: { readonly node?: string; readonly why: string; readonly route?: string };
 }
 
 export interface TargetPlan {
@@ -52,7 +55,29 @@ export function planGuest(config: PhoenixConfig, guest: Guest): GuestPlan {
     template: isTemplate(guest),
     dependencies: guest.kind === 'lxc' ? guest.dependencies : [],
     steps: guest.kind === 'lxc' ? lxcSteps(config, guest) : vmSteps(guest),
+    placement: placementOf(config, guest),
   };
+}
+
+/**
+ * Offline: the pinned node (or that placement picks one at run time), and the route rule for a
+ * clone whose template is elsewhere; the live plan adds what placement and the storages decided.
+ */
+function placementOf(config: PhoenixConfig, guest: Guest): GuestPlan['placement'] {
+  const node = pinnedNode(config, guest) ?? (isTemplate(guest) ? templateHomeNode(config, guest) : undefined);
+  const why =
+    guest.node !== undefined ? 'named by its node key'
+    : clusterNodes(config.hypervisor).length === 1 ? 'the only node'
+    : isTemplate(guest) ? 'a template without a node lives on the API node'
+    : `by free memory and cores${guest.kind === 'lxc' && guest.gpu_assignment.length ? ` on a node with GPU ${guest.gpu_assignment.join(',')} and room for its GPU memory claim` : ''}`;
+  const parentId = cloneParentId(guest);
+  if (parentId === undefined) return { ...(node ? { node } : {}), why };
+  const parent = resolveGuest(config, parentId);
+  const home = pinnedNode(config, parent) ?? templateHomeNode(config, parent);
+  const route =
+    node === home ? `local template ${parentId} on ${home}`
+    : `template ${parentId} is on ${home}: on another node, a clone with target if storage ${parent.storage_pool} is shared, else a per-node copy of its chain (decided from the live storage)`;
+  return { ...(node ? { node } : {}), why, route };
 }
 
 function lxcSteps(config: PhoenixConfig, ct: LxcGuest): PlannedStep[] {

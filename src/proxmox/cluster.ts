@@ -13,6 +13,13 @@ export interface ClusterResource {
   template?: number;
   lock?: string;
   storage?: string;
+  /** Nodes: memory in bytes, CPU count and the used CPU share (0..1). */
+  maxmem?: number;
+  mem?: number;
+  maxcpu?: number;
+  cpu?: number;
+  /** Storages: 1 when every node reaches the same storage (a clone may target another node). */
+  shared?: number;
 }
 
 export function createClusterClient(http: PveHttp) {

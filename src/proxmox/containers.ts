@@ -39,6 +39,8 @@ export interface CloneContainerParams {
   /** Only for full clones (`parameter 'storage' not allowed for linked clones`). */
   storage?: string;
   pool?: string;
+  /** Another node to clone to: PVE allows it only when the source's volumes are on shared storage. */
+  target?: string;
 }
 
 export interface LxcInterface {
@@ -74,7 +76,7 @@ export function createContainerClient(http: PveHttp, tasks: TaskClient) {
 
     /** POST clone → UPID (`vzclone`, whose id is *this* vmid, the source). */
     const clone = (p: CloneContainerParams): Promise<string> =>
-      http.post<string>(path('clone'), { newid: p.newid, hostname: p.hostname, description: p.description, full: p.full, snapname: p.snapname, storage: p.storage, pool: p.pool });
+      http.post<string>(path('clone'), { newid: p.newid, hostname: p.hostname, description: p.description, full: p.full, snapname: p.snapname, storage: p.storage, pool: p.pool, target: p.target });
 
     /** PUT config (synchronous). `delete` removes keys; `digest` guards against concurrent edits. */
     async function updateConfig(changes: PveParams, opts: { delete?: string[]; digest?: string } = {}): Promise<void> {

@@ -14,4 +14,8 @@ export interface GuestInspection {
   /** absent, creating (a create/clone holds its lock), stopped, running, template. */
   state: string;
   changes: PendingChange[];
+  /** Several nodes: the node a run would use, why, and the route its clone source takes. */
+  node?: string;
+  placement?: string;
+  route?: string;
 }

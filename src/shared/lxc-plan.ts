@@ -14,8 +14,12 @@ export type ScriptEnv = Record<string, string | string[]>;
 export type LxcSource =
   /** Create from an ostemplate: a volid (`local:vztmpl/x.tar.zst`) or a file name to find. */
   | { kind: 'ostemplate'; ostemplate: string }
-  /** Clone the parent's template snapshot. */
-  | { kind: 'clone'; parentCtid: number; parentSnapshot: string };
+  /**
+   * Clone the parent's template snapshot. `parentNode` (default: the guest's node) is where the
+   * parent lives: another node only by a clone with `target` (shared storage); otherwise
+   * `parentCtid` is a per-node copy of the template on the guest's own node.
+   */
+  | { kind: 'clone'; parentCtid: number; parentSnapshot: string; parentNode?: string; route?: 'local-template' | 'clone-with-target' | 'per-node-chain-copy'; parentCopyOf?: number };
 
 export interface LxcNetwork {
   name: string;
@@ -49,6 +53,8 @@ export interface LxcPlan {
   ctid: number;
   hostname: string;
   node: string;
+  /** Set for a per-node copy of this template. */
+  copyOf?: number;
   source: LxcSource;
   /** Snapshot that children clone from; set for templates. */
   templateSnapshot?: string;

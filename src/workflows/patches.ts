@@ -27,3 +27,6 @@ export const VM_CONFIGURATION_TASK_PRESET = 'vm-configuration-task-preset';
 
 /** A leaf container takes its reconfigure snapshot (the original's `pre-configured`) after apply_configurations. */
 export const LEAF_PRE_CONFIGURED_SNAPSHOT = 'leaf-pre-configured-snapshot';
+
+/** phoenixUp on several nodes asks placeFleet for its DAG (node per guest, routes, per-node template copies). */
+export const UP_PLACES_ON_NODES = 'up-places-on-nodes';

@@ -13,7 +13,42 @@ interface BadCase {
   readonly expect: string | ((dir: string) => string);
 }
 
+const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
+/** Three nodes; pve2 has one GPU. */
+const threeNodes = (f: ConfigFixture) =>
+  f.edit('hypervisor', (j) => {
+    j.proxmox.node = 'pve1';
+    j.proxmox.nodes = [
+      { name: 'pve1', gpus: [{ index: 0 }, { index: 1 }] },
+      { name: 'pve2', ssh: { host: '10.0.0.12', host_key_fingerprint: FP }, gpus: [{ index: 0 }] },
+      { name: 'pve3', ssh: { host: '10.0.0.13', host_key_fingerprint: FP } },
+    ];
+  });
+
 const CASES: readonly BadCase[] = [
+  {
+    name: 'a GPU index that does not exist on the guest node',
+    breakIt: (f) => threeNodes(f).edit('lxc', (j) => Object.assign(j.lxc_configs['950'], { node: 'pve2', gpu_assignment: '1' })),
+    expect: 'phoenix_lxc_configs.json: lxc_configs.950.gpu_assignment: GPU 1 does not exist on node pve2 (its GPUs: 0)',
+  },
+  {
+    name: 'a GPU over-subscribed by vLLM guests, naming them',
+    breakIt: (f) =>
+      threeNodes(f).edit('lxc', (j) => {
+        const second = { ...structuredClone(j.lxc_configs['950']), name: 'vllm-second', mac_address: '52:54:00:67:89:C1', vllm_gpu_memory_utilization: 0.5 };
+        second.network_config = { ...second.network_config, ip: '10.0.0.161/24' };
+        j.lxc_configs['961'] = second;
+        Object.assign(j.lxc_configs['950'], { node: 'pve2', vllm_gpu_memory_utilization: 0.6 });
+        j.lxc_configs['961'].node = 'pve2';
+      }),
+    expect:
+      'phoenix_lxc_configs.json: lxc_configs.961.vllm_gpu_memory_utilization: GPU 0 on node pve2 is over-subscribed: container 950 (0.6) + container 961 (0.5) = 1.1 of its memory (at most 1.0); lower vllm_gpu_memory_utilization or move one of them to another GPU or node',
+  },
+  {
+    name: 'a guest on a node outside the cluster',
+    breakIt: (f) => threeNodes(f).edit('lxc', (j) => void (j.lxc_configs['952'].node = 'pve4')),
+    expect: "phoenix_lxc_configs.json: lxc_configs.952.node: node 'pve4' is not in the cluster (pve1, pve2, pve3): add it to proxmox.nodes in phoenix_hypervisor_config.json or name one of those",
+  },
   {
     name: 'a cycle through dependencies and clone parents',
     breakIt: (f) => f.edit('lxc', (j) => void (j.lxc_configs['900'].dependencies = ['950'])),

@@ -23,6 +23,8 @@ describe('resolveConnection', () => {
     assert.deepEqual(conn, {
       api: { host: '127.0.0.1', port: 8006, node: 'pve', tokenId: 'root@pam!phoenix', tls: {} },
       ssh: { host: '127.0.0.1', port: 22, user: 'root', knownHostsFile: '/home/op/.ssh/known_hosts' },
+      // No proxmox.nodes: a one-node cluster, the API node over proxmox.ssh.
+      nodes: [{ name: 'pve', ssh: { host: '127.0.0.1', port: 22, user: 'root', knownHostsFile: '/home/op/.ssh/known_hosts' } }],
     });
   });
 
@@ -43,6 +45,7 @@ describe('resolveConnection', () => {
     assert.deepEqual(conn, {
       api: { host: 'localhost', port: 40123, node: 'sim1', tokenId: 'phoenix@pve!ci', tls: { caFile: '/tmp/ca.pem', fingerprint: FINGERPRINT.toUpperCase() } },
       ssh: { host: '127.0.0.2', port: 40222, user: 'admin', hostKeyFingerprint: SSH_FINGERPRINT },
+      nodes: [{ name: 'sim1', ssh: { host: '127.0.0.2', port: 40222, user: 'admin', hostKeyFingerprint: SSH_FINGERPRINT } }],
     });
   });
 

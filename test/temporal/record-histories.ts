@@ -3,7 +3,7 @@
  * (dev server, phoenix-sim, the built phoenix-worker, phoenix-client as a command) runs the
  * scenarios below, and each run's history is written as <name>.binpb.
  *
- *   npm run build && npx tsx test/temporal/record-histories.ts [--suffix NAME] [--only TITLE-PART]
+ *   npm run build && npx tsx test/temporal/record-histories.ts [--suffix NAME] [--only TITLE-PART] [--cluster]
  *
  * Run it from the code whose histories you want to keep replaying: the replay test
  * (replay.test.ts) then proves that the current workflows still replay every one of them. When a
@@ -17,7 +17,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { joinSimCluster } from '../../scripts/lib/sim-cluster';
 import { startStack, type CliResult, type Stack } from '../../scripts/lib/stack';
+import { upWorkflowId } from '../../src/cli/commands/up';
 import { configCopy, temporalClient, TIME_SCALE, waitFor } from '../e2e/helpers';
 import { writeHistory } from './record-history';
 
@@ -50,7 +52,16 @@ async function jobStarted(stack: Stack, vmid: number, suffix: RegExp, after: num
     (await stack.ledger()).find((e) => e.seq > after && e.kind === 'job.start' && e.vmid === vmid && suffix.test(String(e.details?.jobId))), 180_000, 250);
 }
 
-const scenarios: Array<{ title: string; run(r: Recorder): Promise<void> }> = [
+const scenarios: Array<{ title: string; cluster?: true; run(r: Recorder): Promise<void> }> = [
+  {
+    title: 'up on 3 nodes: placement, a per-node copy of the template chain',
+    cluster: true,
+    async run(r) {
+      await cli(r.stack, ['up', '950', '952', '955']);
+      await r.record(upWorkflowId([950, 952, 955]), 'phoenix-up-3-nodes');
+      await r.record('phoenix-lxc-200900', 'provision-lxc-900-copy-on-pve2');
+    },
+  },
   {
     title: 'LXC chain: start 950 builds 900, 901, 920, then 950',
     async run(r) {
@@ -134,7 +145,8 @@ const scenarios: Array<{ title: string; run(r: Recorder): Promise<void> }> = [
 
 async function main(): Promise<void> {
   // --suffix NAME records under <name>-NAME, beside the histories of older code (keep those).
-  const { values } = parseArgs({ options: { only: { type: 'string' }, suffix: { type: 'string' } } });
+  // --cluster runs the scenarios that need a 3-node simulator (and only those).
+  const { values } = parseArgs({ options: { only: { type: 'string' }, suffix: { type: 'string' }, cluster: { type: 'boolean' } } });
   const suffix = values.suffix ? `-${values.suffix}` : '';
   // 905: like 900, but on a storage the host lacks: the failed run.
   const config = configCopy(({ lxc }) => {
@@ -142,9 +154,10 @@ async function main(): Promise<void> {
     lxc.lxc_configs['905'] = { ...base, name: 'bad-storage', storage_pool: 'nosuchpool', mac_address: '52:54:00:AA:BB:05', network_config: { ...base.network_config, ip: '10.0.0.205/24' } };
     delete lxc.lxc_configs['905'].template_snapshot_name;
   });
-  const stack = await startStack({ timeScale: TIME_SCALE, configDir: config.dir });
+  const stack = await startStack({ timeScale: TIME_SCALE, configDir: config.dir, ...(values.cluster ? { simArgs: ['--nodes', 'pve1,pve2,pve3'] } : {}) });
   let client: Client | undefined;
   try {
+    if (values.cluster) joinSimCluster(config.dir, stack.sim.env, { gpus: [{ index: 0 }] });
     await stack.startWorker();
     client = await temporalClient(stack);
     const c = client;
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
     };
     for (const scenario of scenarios) {
       if (values.only && !scenario.title.includes(values.only)) continue;
+      if (!!scenario.cluster !== !!values.cluster) continue;
       const began = Date.now();
       await scenario.run(recorder);
       console.log(`✔ ${scenario.title} (${((Date.now() - began) / 1000).toFixed(1)} s)`);

@@ -30,7 +30,7 @@ export interface LedgerCommand {
 
 export const USAGE = `usage:
   phoenix-sim [start] [--host 127.0.0.1] [--port 8006] [--ssh-port 2222] [--nodes pve1,pve2]
-                      [--storage id:type:content[:path-or-pool]]... [--template vztmpl/x.tar.zst]...
+                      [--storage id:type:content[:path-or-pool[:shared]]]... [--template vztmpl/x.tar.zst]...
                       [--time-scale 1] [--state-dir DIR] [--fault JSON]... [--faults-file FILE] [--fault-seed N]
                       [--pve-version 8.2|9.0] [--rrd-lag-ms N] [--no-ssh] [--no-guests] [--print-env]
                       [--host-profile FILE]
@@ -42,13 +42,15 @@ function int(name: string, value: string | undefined, min: number, max: number):
   return Number(value);
 }
 
-/** `id:type:content[:path-or-pool]`, e.g. `local-zfs:zfspool:images,rootdir:rpool/data`. */
+/** `id:type:content[:path-or-pool[:shared]]`, e.g. `local-zfs:zfspool:images,rootdir:rpool/data`. */
 export function parseStorage(text: string): StorageSpec {
-  const [id, type, content, where] = text.split(':');
+  const [id, type, content, where, flag] = text.split(':');
+  if (flag !== undefined && flag !== 'shared') throw new UsageError(`--storage '${text}': the last field may only be 'shared'`);
+  const shared = flag === 'shared' ? { shared: true } : {};
   if (!id || !/^[a-z][a-z0-9\-_.]*$/i.test(id)) throw new UsageError(`--storage '${text}': bad storage id`);
   if (type !== 'dir' && type !== 'zfspool') throw new UsageError(`--storage '${text}': type must be dir or zfspool`);
   if (!content) throw new UsageError(`--storage '${text}': content list missing`);
-  return type === 'dir' ? { id, type, content, path: where || `/mnt/pve/${id}` } : { id, type, content, pool: where || 'rpool/data' };
+  return type === 'dir' ? { id, type, content, path: where || `/mnt/pve/${id}`, ...shared } : { id, type, content, pool: where || 'rpool/data', ...shared };
 }
 
 function parseFault(text: string, where: string): FaultSpec {

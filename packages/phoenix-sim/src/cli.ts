@@ -22,6 +22,7 @@ export function connectionLines(sim: RunningSimulator): string[] {
     `  root@pam   password ${sim.rootPassword}`,
     sim.sshPort ? `  SSH        ${sim.sshUser}@${sim.apiHost} port ${sim.sshPort}, key ${sim.sshPrivateKeyFile}` : '  SSH        (disabled)',
     sim.sshPort ? `             host key ${sim.sshHostKeyFingerprint}` : '',
+    ...sim.sshNodes.slice(1).map((n) => `  SSH ${n.node}  port ${n.port}, host key ${n.hostKeyFingerprint}`),
     `  state      ${sim.stateDir}`,
     `  ledger     https://${sim.apiHost}:${sim.apiPort}/sim/ledger`,
   ].filter(Boolean);
@@ -41,6 +42,8 @@ export function envLines(sim: RunningSimulator): string[] {
     `PHOENIX_SSH_USER=${sim.sshUser}`,
     `PHOENIX_SSH_KEY_FILE=${sim.sshPrivateKeyFile}`,
     `PHOENIX_SSH_HOST_KEY_FINGERPRINT=${sim.sshHostKeyFingerprint}`,
+    // Several nodes: each node's SSH endpoint, `node=port=fingerprint` comma-separated (for proxmox.nodes).
+    ...(sim.sshNodes.length > 1 ? [`PHOENIX_SIM_NODE_SSH=${sim.sshNodes.map((n) => `${n.node}=${n.port}=${n.hostKeyFingerprint}`).join(',')}`] : []),
   ];
 }
 

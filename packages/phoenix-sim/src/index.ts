@@ -63,6 +63,8 @@ export interface RunningSimulator {
   sshPrivateKey: string;
   sshPrivateKeyFile: string;
   sshHostKeyFingerprint: string;
+  /** Every node's own SSH endpoint (the first is `sshPort`); one root key logs in on all. */
+  sshNodes: Array<{ node: string; port: number; hostKeyFingerprint: string }>;
   state: SimState;
   ledger(filter?: LedgerFilter): LedgerEntry[];
   setFaults(faults: FaultSpec[], seed?: number): void;
@@ -82,6 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const tls = loadOrCreateTls(stateDir, node, host === '0.0.0.0' || host === '::' ? [] : [host]);
   let guest: GuestSide | undefined;
   let ssh: SshEndpoint | undefined;
+  const otherSsh: Array<{ node: string; endpoint: SshEndpoint }> = [];
   const server = createApiServer({ state, credentials, tls, pveVersion: options.pveVersion ?? '8.2' });
   const closeAll = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
@@ -89,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       server.closeAllConnections();
     });
     await ssh?.close();
+    for (const o of otherSsh) await o.endpoint.close();
     await state.close();
     await guest?.close();
     if (ownsDir) rmSync(stateDir, { recursive: true, force: true });
@@ -102,7 +106,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       server.once('error', reject);
       server.listen(options.apiPort ?? 0, host, () => resolve());
     });
-    if (options.ssh) ssh = await options.ssh({ state, stateDir, host, port: options.sshPort ?? 0, node, guest });
+    if (options.ssh) {
+      ssh = await options.ssh({ state, stateDir, host, port: options.sshPort ?? 0, node, guest });
+      // Each further node answers on its own port with its own host key, as a cluster's nodes do.
+      for (const other of state.nodes.slice(1)) otherSsh.push({ node: other, endpoint: await options.ssh({ state, stateDir, host, port: 0, node: other, guest }) });
+    }
   } catch (err) {
     await closeAll().catch(() => {});
     throw err;
@@ -125,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     sshPrivateKey: ssh?.privateKey ?? '',
     sshPrivateKeyFile: ssh?.privateKeyFile ?? '',
     sshHostKeyFingerprint: ssh?.hostKeyFingerprint ?? '',
+    sshNodes: ssh ? [{ node, port: ssh.port, hostKeyFingerprint: ssh.hostKeyFingerprint }, ...otherSsh.map((o) => ({ node: o.node, port: o.endpoint.port, hostKeyFingerprint: o.endpoint.hostKeyFingerprint }))] : [],
     state,
     ledger: (filter) => state.ledger.entries(filter),
     setFaults: (faults, seed) => state.faults.set(faults, seed),

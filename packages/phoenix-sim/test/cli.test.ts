@@ -13,6 +13,8 @@ test('phoenix-sim flags become simulator options; bad flags name themselves', ()
   assert.throws(() => parseCli(['--time-scale', 'fast']), (e: Error) => e instanceof UsageError && /--time-scale/.test(e.message));
   assert.throws(() => parseCli(['--fault', '{"target":"api","match":"*","kind":"boom"}']), /--fault #1\.kind/);
   assert.throws(() => parseStorage('x:lvm:images'), /type must be dir or zfspool/);
+  assert.deepEqual(parseStorage('san:zfspool:images,rootdir:san/data:shared'), { id: 'san', type: 'zfspool', content: 'images,rootdir', pool: 'san/data', shared: true });
+  assert.throws(() => parseStorage('san:zfspool:images:san/data:yes'), /may only be 'shared'/);
   assert.throws(() => parseCli(['ledger']), /--url: required/);
 });
 

@@ -99,6 +99,8 @@ describe('phoenix-sim host machine', () => {
     assert.match((await run(sim, 'cat /proc/cmdline')).stdout, /intel_iommu=on/);
     await until('pveproxy', async () => ((await run(sim, 'systemctl is-active pveproxy')).code === 0 ? true : undefined));
     assert.match((await run(sim, 'nvidia-smi --query-gpu=index,driver_version --format=csv,noheader')).stdout, /^0, 580\.76\.05$/m);
+    // What placement asks a node for its GPU inventory.
+    assert.equal((await run(sim, 'nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits')).stdout, '0, NVIDIA GeForce RTX 3090, 24576\n');
     await until('the onboot container to start', async () => (sim.state.guests.get(950)?.status === 'running' ? true : undefined));
     assert.equal(sim.state.guests.get(951)?.status, 'stopped', 'a container without onboot stays stopped');
     const kinds = sim.ledger({ kind: 'host.*' }).map((e) => e.kind);

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
+import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, sshFor, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
 import { withSshConnection } from '../../ssh/connection';
@@ -36,8 +36,8 @@ export interface ProvisioningDeps {
   loadConfig(): Promise<PhoenixConfig>;
   connection(): Promise<PveConnection>;
   pve(): Promise<PveClient>;
-  /** A fresh, host-key-checked SSH connection for the duration of `fn`. */
-  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** A fresh, host-key-checked SSH connection to `node` (default: the API node) for the duration of `fn`. */
+  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, node?: string): Promise<T>;
   temporal(): Client;
   taskQueue: string;
   /** The repository root holding `features/` and `apps/`. */
@@ -108,8 +108,9 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       }
       return client;
     },
-    async withHost(fn, signal) {
-      const ssh = (await connection()).ssh;
+    async withHost(fn, signal, node) {
+      const conn = await connection();
+      const ssh = node === undefined ? conn.ssh : sshFor(conn, node);
       const secret = sshSecret(env);
       const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
       return withSshConnection(

@@ -46,7 +46,7 @@ export function createApplyConfigurations(deps: ProvisioningDeps) {
         // A stopped container is started by start_container, with the new settings.
         const restarted = await finishPendingRestart(pve, host, plan, { startIfStopped: false });
         return { rootOnlyChanged: Object.keys(diff.rootOnly), linesChanged: result.changed, restarted };
-      });
+      }, undefined, plan.node);
       changed.push(...rootOnlyChanged);
       if (linesChanged) changed.push('lxc.* lines');
 

@@ -29,7 +29,7 @@ export function createApplyFeature(deps: ProvisioningDeps) {
             return `GPU ${plan.gpuIndices.join(',')} passed through${restarted ? ' (restarted)' : ''}`;
           }
         : undefined;
-    return runGuestJob(deps, { ctid: plan.ctid, guest, kind: 'feature', name: feature.name, jobId, script, ...(beforeJob ? { beforeJob } : {}) });
+    return runGuestJob(deps, { ctid: plan.ctid, guest, node: plan.node, kind: 'feature', name: feature.name, jobId, script, ...(beforeJob ? { beforeJob } : {}) });
   };
 }
 

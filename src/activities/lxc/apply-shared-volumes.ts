@@ -55,7 +55,7 @@ export function createApplySharedVolumes(deps: ProvisioningDeps) {
         }
         // Recorded before each `pct set`: a retry after a crash finishes the restart.
         return finishPendingRestart(pve, host, plan, { startIfStopped: false });
-      });
+      }, undefined, plan.node);
       if (added.length === 0 && !restarted) return { changed: false, summary: `${plan.sharedVolumes.length} shared volume(s) mounted` };
       if (added.length === 0) return { changed: true, summary: 'restarted to apply the mounts set by an earlier attempt' };
       return { changed: true, summary: `mounted ${added.join(', ')}${restarted ? ' (restarted to apply)' : ''}` };

@@ -67,16 +67,20 @@ async function send(pve: PveClient, plan: LxcPlan): Promise<{ upid: string; summ
   const node = pve.node(plan.node);
   if (plan.source.kind === 'clone') {
     const { parentCtid, parentSnapshot } = plan.source;
+    // The request goes to the node holding the parent; another node only as a clone with
+    // target (shared storage: PVE refuses it from local storage).
+    const parentNode = plan.source.parentNode ?? plan.node;
     // A full clone of the snapshot onto the configured storage: the parent is a regular
     // container with a named snapshot (as in the original), so PVE offers no linked clone.
-    const upid = await node.lxc(parentCtid).clone({
+    const upid = await pve.node(parentNode).lxc(parentCtid).clone({
       newid: plan.ctid,
       hostname: plan.hostname,
       snapname: parentSnapshot,
       full: true,
       storage: plan.storage,
+      ...(parentNode !== plan.node ? { target: plan.node } : {}),
     });
-    return { upid, summary: `cloned from ${parentCtid}@${parentSnapshot}` };
+    return { upid, summary: `cloned from ${parentCtid}@${parentSnapshot}${parentNode !== plan.node ? ` on ${parentNode} to ${plan.node}` : ''}` };
   }
   const ostemplate = await resolveOstemplate(pve, plan);
   const upid = await node.createContainer({
@@ -117,7 +121,7 @@ async function resolveOstemplate(pve: PveClient, plan: LxcPlan): Promise<string>
 
 /** Waits for the create or clone task that holds the new container's lock. */
 async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: string, what: string) => Promise<unknown>): Promise<void> {
-  const node = pve.node(plan.node);
+  const node = pve.node(plan.source.kind === 'clone' ? (plan.source.parentNode ?? plan.node) : plan.node);
   const task =
     plan.source.kind === 'clone'
       ? await node.tasks.findRunning({ vmid: plan.source.parentCtid, type: 'vzclone' })
@@ -126,5 +130,5 @@ async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: strin
     heartbeat({ upid: task.upid });
     await wait(task.upid, `creation of CT ${plan.ctid}`);
   }
-  await node.lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
+  await pve.node(plan.node).lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }

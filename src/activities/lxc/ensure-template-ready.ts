@@ -17,33 +17,34 @@ import type { TemplateReadyInput } from './types';
 
 export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
   // Retried in place: these reads frame a long wait (see read-retry.ts).
-  const snapshotExists = (ctid: number, snapshot: string) => readWithRetry(() => readSnapshotExists(ctid, snapshot), cancellation());
+  const snapshotExists = (ctid: number, snapshot: string, node?: string) => readWithRetry(() => readSnapshotExists(ctid, snapshot, node), cancellation());
 
-  async function readSnapshotExists(ctid: number, snapshot: string): Promise<boolean> {
+  async function readSnapshotExists(ctid: number, snapshot: string, node: string | undefined): Promise<boolean> {
     const pve = await deps.pve();
     const { api } = await deps.connection();
-    const ct = pve.node(api.node).lxc(ctid);
+    const ct = pve.node(node ?? api.node).lxc(ctid);
     const presence = await ct.presence();
     if (presence.state !== 'present') return false;
     return (await ct.snapshots()).some((s) => s.name === snapshot);
   }
 
-  return async function ensureLxcTemplateReady({ ctid, snapshot }: TemplateReadyInput): Promise<StepOutcome> {
+  return async function ensureLxcTemplateReady({ ctid, snapshot, node, copyOf }: TemplateReadyInput): Promise<StepOutcome> {
     return classified('ensure the template is built', `template CT ${ctid}`, async () => {
-      if (await snapshotExists(ctid, snapshot)) return { changed: false, summary: `template ${ctid}@${snapshot} is ready` };
+      if (await snapshotExists(ctid, snapshot, node)) return { changed: false, summary: `template ${ctid}@${snapshot} is ready` };
 
+      // One workflow id per template and node (a copy has its own ID): racing leaves join one build.
       const workflowId = lxcWorkflowId(ctid);
       const handle = await deps.temporal().workflow.start('provisionLxc', {
         workflowId,
         taskQueue: deps.taskQueue,
-        args: [{ ctid }],
+        args: [copyOf !== undefined && node !== undefined ? { ctid, node, copyOf } : { ctid }],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [
           { key: PhoenixId, value: String(ctid) },
           { key: PhoenixKind, value: 'lxc' },
         ],
-        staticSummary: `Template CT ${ctid} (needed by a clone)`,
+        staticSummary: copyOf !== undefined ? `Copy ${ctid} of template CT ${copyOf} on ${node} (needed by a clone)` : `Template CT ${ctid} (needed by a clone)`,
       });
       try {
         // The template build is shared: cancelling this wait must not cancel it.
@@ -54,7 +55,7 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
         }
         throw err;
       }
-      if (!(await snapshotExists(ctid, snapshot))) {
+      if (!(await snapshotExists(ctid, snapshot, node))) {
         throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
       }
       return { changed: true, summary: `built template ${ctid}@${snapshot} (${workflowId})` };

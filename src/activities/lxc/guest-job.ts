@@ -25,6 +25,8 @@ const POLL_MS = 2_000;
 export interface GuestJobRequest {
   ctid: number;
   guest: string;
+  /** Node the container lives on (its shell is reached there). */
+  node: string;
   kind: 'feature' | 'app';
   name: string;
   jobId: string;
@@ -70,7 +72,7 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
       }
       await markApplied(host, req, marker);
       return { changed: true, summary: `${started ? 'ran' : 'finished'} job ${req.jobId}${hostChange ? `; ${hostChange}` : ''}` };
-    }, cancellation()),
+    }, cancellation(), req.node),
   );
 }
 

@@ -23,10 +23,10 @@ export function createInspectContainer(deps: ProvisioningDeps) {
       if (presence.state === 'absent') {
         const how = plan.source.kind === 'clone' ? `clone ${plan.source.parentCtid}@${plan.source.parentSnapshot}` : `create from ${plan.source.ostemplate}`;
         changes.push({ step: 'ensure_container_defined', change: how }, { step: 'all later steps', change: 'run on the new container' });
-        return { kind: 'lxc', id: plan.ctid, state: 'absent', changes };
+        return { kind: 'lxc', id: plan.ctid, state: 'absent', changes, ...where(plan) };
       }
       if (presence.state === 'creating') {
-        return { kind: 'lxc', id: plan.ctid, state: 'creating', changes: [{ step: 'ensure_container_defined', change: `finish the ${presence.lock} in progress` }] };
+        return { kind: 'lxc', id: plan.ctid, state: 'creating', changes: [{ step: 'ensure_container_defined', change: `finish the ${presence.lock} in progress` }], ...where(plan) };
       }
       const live = presence.config;
       const diff = diffLxcConfig(live, desiredLxcConfig(plan, live));
@@ -57,7 +57,7 @@ export function createInspectContainer(deps: ProvisioningDeps) {
           const state = await scriptState(host, plan.ctid, running, appliedMarker('app', file.replace(/\.sh$/, '')), script.sha256);
           if (state) changes.push({ step: 'run_application_script', change: state });
         }
-      });
+      }, undefined, plan.node);
       const snapshots = (await ct.snapshots()).map((s) => s.name);
       if (plan.reconfigureSnapshot && !snapshots.includes(plan.reconfigureSnapshot)) {
         changes.push({ step: 'create_pre_configured_snapshot', change: `take '${plan.reconfigureSnapshot}'` });
@@ -65,7 +65,7 @@ export function createInspectContainer(deps: ProvisioningDeps) {
       if (plan.templateSnapshot && !snapshots.includes(plan.templateSnapshot)) {
         changes.push({ step: 'create_template_snapshot', change: `take '${plan.templateSnapshot}'` });
       }
-      return { kind: 'lxc', id: plan.ctid, state: running ? 'running' : 'stopped', changes };
+      return { kind: 'lxc', id: plan.ctid, state: running ? 'running' : 'stopped', changes, ...where(plan) };
     });
   };
 }
@@ -76,4 +76,15 @@ async function scriptState(host: HostSession, ctid: number, running: boolean, ma
   const recorded = await host.pct.pctExec(ctid, ['cat', marker]);
   if (recorded.code !== 0) return 'run (never applied)';
   return recorded.stdout.trim() === sha256 ? undefined : 'run (script or its inputs changed)';
+}
+
+/** The node the plan chose and the route of its clone source (plan's live half). */
+function where(plan: LxcPlan): Pick<GuestInspection, 'node' | 'route'> {
+  if (plan.source.kind !== 'clone' || plan.source.route === undefined) return { node: plan.node };
+  const { route, parentCtid, parentNode, parentCopyOf } = plan.source;
+  const text =
+    route === 'local-template' ? `local template ${parentCtid} on ${plan.node}`
+    : route === 'clone-with-target' ? `clone of ${parentCtid} on ${parentNode} with target ${plan.node} (shared storage)`
+    : `per-node chain copy: clones ${parentCtid}, the copy of template ${parentCopyOf} built on ${plan.node} (its storage is not shared)`;
+  return { node: plan.node, route: text };
 }

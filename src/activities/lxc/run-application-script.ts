@@ -11,6 +11,6 @@ export function createRunApplicationScript(deps: ProvisioningDeps) {
     const { script: file, env } = plan.application;
     const guest = `CT ${plan.ctid} (${plan.hostname}) on ${plan.node}`;
     const script = await composeScript(deps.scriptsRoot, 'apps', file, env, `Phoenix application ${file} for CT ${plan.ctid}`);
-    return runGuestJob(deps, { ctid: plan.ctid, guest, kind: 'app', name: file.replace(/\.sh$/, ''), jobId, script });
+    return runGuestJob(deps, { ctid: plan.ctid, guest, node: plan.node, kind: 'app', name: file.replace(/\.sh$/, ''), jobId, script });
   };
 }

@@ -52,7 +52,7 @@ export function createRunHealthCheck(deps: ProvisioningDeps) {
               }
               passed.push(check.name);
             }
-          }, signal),
+          }, signal, plan.node),
         { signal, onRetry: (err) => heartbeat({ state: `health checks: SSH ${err.message.slice(0, 120)}; reconnecting`, probe: { check: at.check, attempt: at.spent } }) },
       );
       return { changed: false, summary: passed.length ? `healthy: ${passed.join(', ')}` : 'no health checks' };

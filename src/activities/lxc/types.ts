@@ -11,11 +11,23 @@ export interface TemplateReadyInput {
   /** The template container whose snapshot the caller wants to clone. */
   ctid: number;
   snapshot: string;
+  /** Its node (default: the API node). */
+  node?: string;
+  /** Set when `ctid` is a per-node copy of this template (built by its own run on `node`). */
+  copyOf?: number;
+}
+
+export interface LoadLxcPlanInput {
+  ctid: number;
+  /** The node `up`'s placement chose; absent: the guest's own, or placed now. */
+  node?: string;
+  /** Set for a per-node copy of this template (`ctid` is the copy's ID). */
+  copyOf?: number;
 }
 
 export interface LxcActivities {
   /** Reads the configuration on the worker and resolves the container's plan. */
-  loadLxcPlan(input: { ctid: number }): Promise<LxcPlan>;
+  loadLxcPlan(input: LoadLxcPlanInput): Promise<LxcPlan>;
   /**
    * Makes sure the template's snapshot exists: when it does not, starts (or joins) the
    * template's own workflow and waits for it, heartbeating.

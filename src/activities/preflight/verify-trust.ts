@@ -11,6 +11,7 @@
  * still checks the certificate and host key itself.
  */
 import { stat } from 'node:fs/promises';
+import { sshFor } from '../../config';
 import { classified } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 
@@ -38,9 +39,11 @@ export function createVerifyTrust(deps: ProvisioningDeps, now: () => number = Da
 
       const pve = await deps.pve();
       for (const node of nodes) await pve.node(node).status();
-      await deps.withHost((host) => host.run.execChecked(['true']));
+      // Each node's own shell: a cluster has one SSH endpoint (and host key) per node.
+      for (const node of nodes) await deps.withHost((host) => host.run.execChecked(['true']), undefined, node);
+      const shells = nodes.map((n) => { const s = sshFor(conn, n); return `${s.host}:${s.port}`; }).join(', ');
       verified.set(key, now());
-      return { summary: `API certificate of ${conn.api.host}:${conn.api.port} and SSH host key of ${conn.ssh.host}:${conn.ssh.port} verified`, cached: false };
+      return { summary: `API certificate of ${conn.api.host}:${conn.api.port} and SSH host key of ${shells} verified`, cached: false };
     });
   };
 }

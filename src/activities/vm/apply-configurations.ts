@@ -47,6 +47,7 @@ export function createApplyVmConfigurations(deps: ProvisioningDeps) {
       const snippet = await deps.withHost(
         (host) => ensureSnippet(host, plan.cloudInit.snippetStorage, userDataFileName(plan.vmid), userData),
         cancellation(),
+        plan.node,
       );
 
       const pve = await deps.pve();

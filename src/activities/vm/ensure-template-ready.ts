@@ -16,7 +16,9 @@ export function createEnsureVmTemplateReady(deps: ProvisioningDeps) {
   async function isTemplate(vmid: number): Promise<boolean> {
     const pve = await deps.pve();
     const { api } = await deps.connection();
-    const presence = await pve.node(api.node).qemu(vmid).presence();
+    // Several nodes: the template is wherever the cluster has it (else not built yet).
+    const node = (await pve.cluster.findGuest(vmid))?.node ?? api.node;
+    const presence = await pve.node(node).qemu(vmid).presence();
     return presence.state === 'present' && Number(presence.config.template) === 1;
   }
 

@@ -165,6 +165,10 @@ function renderGuest(guest: GuestPlan, output: { out(line: string): void }, live
   const deps = guest.dependencies.length > 0 ? `; needs ${guest.dependencies.join(', ')} running` : '';
   output.out('');
   output.out(`  ${guest.id} ${guest.name} (${traits.join(', ')}${deps})`);
+  const where = live?.node ? `${live.node}${live.placement ? ` (${live.placement})` : ''}` : `${guest.placement.node ?? 'placed at run time'} (${guest.placement.why})`;
+  output.out(`    ${'node'.padEnd(STEP_COLUMN)}${where}`);
+  const route = live?.route ?? guest.placement.route;
+  if (route) output.out(`    ${'route'.padEnd(STEP_COLUMN)}${route}`);
   for (const s of guest.steps) output.out(`    ${s.detail ? s.step.padEnd(STEP_COLUMN) + s.detail : s.step}`);
   if (!live) return;
   output.out(`    live: ${live.state}, ${live.changes.length === 0 ? 'up to date: a run changes nothing' : 'a run would:'}`);

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { buildLevels, closure, guestGraph, loadConfig, resolveGuest, type Guest, type PhoenixConfig } from '../../config';
+import { buildLevels, closure, clusterNodes, guestGraph, loadConfig, resolveGuest, type Guest, type PhoenixConfig } from '../../config';
 import { connectClient } from '../../temporal/connection';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../workflows/fleet/up-types';
 import { defineCommand } from '../command';
@@ -76,7 +76,9 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const { config } = await loadConfig(options.configDir);
   for (const id of options.ids ?? []) resolveGuest(config, id); // unknown IDs: exit 2 before anything starts
   const { nodes, levels } = upNodes(config, options.ids);
-  const input: PhoenixUpInput = { nodes, concurrencyPerNode: options.concurrency };
+  // Several nodes: the workflow places the guests (and adds per-node template copies) from the live cluster.
+  const several = clusterNodes(config.hypervisor).length > 1;
+  const input: PhoenixUpInput = { nodes, concurrencyPerNode: options.concurrency, ...(several ? { place: true } : {}) };
   const workflowId = options.workflowId ?? upWorkflowId(options.ids);
   const client = await connectClient();
   try {

@@ -22,6 +22,7 @@ import {
   storageId,
 } from '../formats';
 import { ostemplate } from '../ostemplate';
+import { nodeName } from './addresses';
 import { cores, guestIdKey, memoryMb, port, schemaRef, sizeGb } from './common';
 
 export const lxcNetworkConfig = z.strictObject({
@@ -87,6 +88,7 @@ export const lxcEntryShape = {
   }),
   features: z.array(z.enum(LXC_FEATURES)).optional().meta({ description: 'Phoenix feature scripts to run, in order' }),
   application_script: plainFileName.optional().meta({ description: 'Script under apps/ run inside the container' }),
+  node: nodeName.optional().meta({ description: 'PVE node the container lives on; absent: placed by free memory and cores (and GPUs)' }),
   cores: cores.optional(),
   memory_mb: memoryMb.optional(),
   swap_mb: z.number().int().min(0).optional(),
@@ -136,6 +138,7 @@ const PER_CONTAINER_ONLY = {
   network_config: true,
   mac_address: true,
   dependencies: true,
+  node: true,
 } as const;
 
 export const lxcDefaultsSchema = lxcEntrySchema.omit(PER_CONTAINER_ONLY);

@@ -6,33 +6,29 @@
 import { z } from 'zod';
 import { absolutePath } from '../formats';
 import { port } from './common';
+import { hostAddress, nodeName, sshFingerprint } from './addresses';
+import { clusterNode } from './cluster';
 
-/** A host name, IPv4 address or bracket-less IPv6 address. */
-const hostAddress = z
-  .string()
-  .regex(/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, 'must be a host name or IP address');
+export { hostAddress, nodeName, sshFingerprint, SSH_FINGERPRINT_RE } from './addresses';
 
 export const TOKEN_ID_RE = /^[^\s:/@!]+@[A-Za-z][A-Za-z0-9.\-_]*![A-Za-z][A-Za-z0-9.\-_]*$/;
 /** TLS certificate SHA-256 fingerprint as PVE shows it: 32 colon-separated hex bytes. */
 export const TLS_FINGERPRINT_RE = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
-/** SSH host key fingerprint as `ssh-keygen -lf` prints it. */
-export const SSH_FINGERPRINT_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 
 export const tokenId = z.string().regex(TOKEN_ID_RE, 'must be an API token ID such as "root@pam!phoenix"');
 export const tlsFingerprint = z
   .string()
   .regex(TLS_FINGERPRINT_RE, 'must be a SHA-256 fingerprint: 32 colon-separated hex bytes (as `pvenode cert info` shows)');
-export const sshFingerprint = z
-  .string()
-  .regex(SSH_FINGERPRINT_RE, 'must be an SSH key fingerprint such as "SHA256:..." (as `ssh-keygen -lf` prints)');
-export const nodeName = z
-  .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/, 'must be a PVE node name such as "pve"');
 
 export const proxmoxBlockSchema = z.strictObject({
   host: hostAddress.optional().meta({ description: 'PVE API host' }),
   port: port.optional().meta({ description: 'PVE API port (default 8006)' }),
-  node: nodeName.optional().meta({ description: 'PVE node the guests live on (default "pve")' }),
+  node: nodeName.optional().meta({ description: 'PVE node the API answers on, and the node of guests and templates that name none when the cluster has one node (default "pve")' }),
+  nodes: z
+    .array(z.lazy(() => clusterNode))
+    .min(1)
+    .optional()
+    .meta({ description: "The cluster's nodes; absent: one node, proxmox.node, reached over proxmox.ssh" }),
   token_id: tokenId.optional().meta({ description: 'API token ID user@realm!name; the secret comes from PHOENIX_PVE_TOKEN_SECRET' }),
   tls: z
     .strictObject({

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { VM_FEATURES } from '../features';
 import { cidrOrDhcp, guestIdRef, hostname, interfaceName, ipv4, plainFileName, snapshotName, storageId, vmid } from '../formats';
+import { nodeName } from './addresses';
 import { cores, linuxUsername, memoryMb, passwordHash, schemaRef, sizeGb, sshPublicKey } from './common';
 
 export const vmNetworkConfig = z.strictObject({
@@ -47,6 +48,7 @@ export const vmEntrySchema = z.strictObject({
     description: "Snapshot 'reconfigure' returns to when template_snapshot_name is unset (default pre-configured; not on templates)",
   }),
   network_config: vmNetworkConfig.optional(),
+  node: nodeName.optional().meta({ description: 'PVE node the VM lives on; absent: placed by free memory and cores' }),
   ...vmDefaultableShape,
 });
 

@@ -16,6 +16,11 @@
  * The cancelled `phoenixUp` starts nothing more, stops waiting for the children in progress (they
  * go on and finish; `phoenix-client cancel <ID>` stops one) and ends CANCELED.
  *
+ * Several nodes (`input.place`): the DAG is the `placeFleet` activity's answer (node per guest, the
+ * route from its template, per-node template copies as guests of their own), recorded in history;
+ * each child is given its node (and, for a copy, the template it copies), and the concurrency limit
+ * counts each node separately.
+ *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
@@ -24,17 +29,19 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LifecycleActivities } from '../../activities/lifecycle';
+import type { PhoenixActivities } from '../../activities';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
-import { templateWait } from '../activity-presets';
+import { quickStep, templateWait } from '../activity-presets';
 import { describeFailure } from '../failure-text';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_PLACES_ON_NODES } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
 
 export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
+const placement = proxyActivities<Pick<PhoenixActivities, 'placeFleet'>>(quickStep);
 
 type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed } | { ok: 'cancelled'; cancellation: unknown };
 
@@ -44,8 +51,10 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const abandonOnCancel = patched(UP_ABANDONS_CHILDREN);
   const limit = input.concurrencyPerNode ?? 2;
   if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`concurrencyPerNode must be a positive integer, got ${limit}`, 'PhoenixBadInput');
-  const nodes = new Map(input.nodes.map((n) => [n.id, n]));
-  for (const n of input.nodes) {
+  // Several nodes: the DAG comes from placement (recorded in history, so a replay never moves a guest).
+  const dag = input.place && patched(UP_PLACES_ON_NODES) ? (await placement.placeFleet({ ids: input.nodes.map((n) => n.id) })).nodes : input.nodes;
+  const nodes = new Map(dag.map((n) => [n.id, n]));
+  for (const n of dag) {
     for (const p of n.prerequisites) {
       if (!nodes.has(p)) throw ApplicationFailure.nonRetryable(`guest ${n.id} needs ${p}, which is not in the input`, 'PhoenixBadInput');
     }
@@ -83,7 +92,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       pending.delete(id);
       running.set(
         id,
-        provision(n, abandonOnCancel).then((outcome) => {
+        provision(n, abandonOnCancel, input.place === true).then((outcome) => {
           running.delete(id);
           if (outcome.ok === 'cancelled') {
             cancellation ??= { error: outcome.cancellation };
@@ -109,7 +118,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   return result;
 }
 
-async function provision(n: UpNode, abandonOnCancel: boolean): Promise<Outcome> {
+async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean): Promise<Outcome> {
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
   const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
@@ -119,7 +128,7 @@ async function provision(n: UpNode, abandonOnCancel: boolean): Promise<Outcome> 
     try {
       child =
         n.kind === 'lxc'
-          ? await startChild(provisionLxc, { workflowId, args: [{ ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}) } : { ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
           : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) && (err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;

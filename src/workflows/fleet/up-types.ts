@@ -13,12 +13,19 @@ export interface UpNode {
   prerequisites: number[];
   /** Proxmox node the guest lives on (the concurrency limit is per node). */
   node: string;
+  /** A per-node copy of this template (its chain built on `node`); `id` is the copy's own. */
+  copyOf?: number;
   startAtBoot: boolean;
   bootOrder: number;
 }
 
 export interface PhoenixUpInput {
   nodes: UpNode[];
+  /**
+   * Several nodes: the workflow asks the `placeFleet` activity for the DAG (node per guest, routes,
+   * per-node template copies) and runs that instead of `nodes` (which then only names the guests).
+   */
+  place?: boolean;
   /** Guests provisioned at once on one Proxmox node (default 2). */
   concurrencyPerNode?: number;
 }

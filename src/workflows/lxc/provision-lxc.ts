@@ -16,6 +16,10 @@ import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
   ctid: number;
+  /** The node `up`'s placement chose (absent: the guest's own, or placed by load_plan). */
+  node?: string;
+  /** Set for a per-node copy of this template; `ctid` is then the copy's ID. */
+  copyOf?: number;
 }
 
 export interface ProvisionLxcResult {
@@ -52,7 +56,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
 
   let plan: LxcPlan | undefined;
   await tracker.run('load_plan', async () => {
-    plan = await quick.loadLxcPlan({ ctid: input.ctid });
+    plan = await quick.loadLxcPlan({ ctid: input.ctid, ...(input.node !== undefined ? { node: input.node } : {}), ...(input.copyOf !== undefined ? { copyOf: input.copyOf } : {}) });
     // Trust before effect: the API certificate and SSH host key are checked before the first change.
     if (patched(PREFLIGHT_TRUST_PATCH)) await preflight.verifyTrust({ nodes: [plan.node] });
     return { changed: false, summary: `${plan.hostname} on node ${plan.node}` };
@@ -62,10 +66,18 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
 
   if (p.source.kind === 'clone') {
-    const { parentCtid, parentSnapshot } = p.source;
+    const { parentCtid, parentSnapshot, parentNode, parentCopyOf } = p.source;
     upsertSearchAttributes([{ key: PhoenixTemplate, value: String(parentCtid) }]);
     await tracker.run('ensure_parent_template', () =>
-      waits.ensureLxcTemplateReady({ ctid: parentCtid, snapshot: parentSnapshot }).then(record('ensure_parent_template')),
+      waits
+        .ensureLxcTemplateReady({
+          ctid: parentCtid,
+          snapshot: parentSnapshot,
+          // Several nodes: the template's node, and for a per-node copy the template it copies.
+          ...(parentNode !== undefined ? { node: parentNode } : {}),
+          ...(parentCopyOf !== undefined ? { copyOf: parentCopyOf } : {}),
+        })
+        .then(record('ensure_parent_template')),
     );
   } else {
     tracker.skip('ensure_parent_template', 'created from an ostemplate');

@@ -79,7 +79,8 @@ export class HostMachine {
     readonly node: string,
     readonly profile: HostProfile = DEFAULT_HOST_PROFILE,
   ) {
-    this.file = join(state.stateDir, 'host-machine.json');
+    // Each node is its own machine (disks, driver, units); the first keeps the historical file name.
+    this.file = join(state.stateDir, node === state.nodes[0] ? 'host-machine.json' : `host-machine.${node}.json`);
     if (existsSync(this.file)) {
       this.s = JSON.parse(readFileSync(this.file, 'utf8')) as MachineState;
       for (const spec of this.s.storages) this.attachStorage(spec);
@@ -193,13 +194,13 @@ export class HostMachine {
   // ---------------------------------------------------------------- GPUs and driver
 
   get gpus(): readonly SimGpu[] {
-    return this.profile.gpus;
+    return this.profile.nodeGpus?.[this.node] ?? this.profile.gpus;
   }
 
   /** GPUs the NVIDIA driver drives at this boot (vfio-pci claimed the others). */
   driverGpus(): SimGpu[] {
     if (!this.s.driver.loaded) return [];
-    return this.profile.gpus.filter((g) => !this.s.vfioBound.includes(g.pciAddress));
+    return this.gpus.filter((g) => !this.s.vfioBound.includes(g.pciAddress));
   }
 
   // ---------------------------------------------------------------- boot
@@ -261,7 +262,7 @@ export class HostMachine {
     this.s.bootId = randomUUID();
     this.s.bootCount += 1;
     this.s.cmdline = this.s.nextCmdline;
-    this.s.vfioBound = iommu ? this.profile.gpus.filter(gpuIds).map((g) => g.pciAddress) : [];
+    this.s.vfioBound = iommu ? this.gpus.filter(gpuIds).map((g) => g.pciAddress) : [];
     this.s.driver.loaded = this.s.driver.installed;
     this.save();
     this.writeBootFiles();

@@ -21,11 +21,15 @@ export interface SimGpu {
   /** vendor:device ids of the GPU's functions (GPU, audio). */
   ids: string[];
   name: string;
+  /** memory.total as nvidia-smi reports it (MiB). */
+  memoryMb?: number;
 }
 
 export interface HostProfile {
   disks: SimDisk[];
   gpus: SimGpu[];
+  /** Several nodes: a node's own GPUs (default: `gpus`, on every node). */
+  nodeGpus?: Record<string, SimGpu[]>;
   timezone: string;
   packages: string[];
   /** Host files at first start (path → content), e.g. /etc/exports with someone else's lines. */
@@ -49,7 +53,7 @@ export const DEFAULT_HOST_PROFILE: HostProfile = {
     { id: 'nvme-SIM_NVME_2TB_B', kname: 'nvme1n1', sizeBytes: 2_000_398_934_016 },
     { id: 'nvme-SIM_NVME_4TB_C', kname: 'nvme2n1', sizeBytes: 4_000_787_030_016 },
   ],
-  gpus: [{ pciAddress: '0000:01:00.0', ids: ['10de:2204', '10de:1aef'], name: 'NVIDIA GeForce RTX 3090' }],
+  gpus: [{ pciAddress: '0000:01:00.0', ids: ['10de:2204', '10de:1aef'], name: 'NVIDIA GeForce RTX 3090', memoryMb: 24576 }],
   timezone: 'Etc/UTC',
   packages: ['proxmox-ve', 'zfsutils-linux', 'openssh-server', 'apparmor', 'chrony', 'curl'],
   files: {
@@ -75,7 +79,7 @@ export function hostProfileFrom(raw: unknown, where: string): HostProfile {
   if (raw === undefined) return DEFAULT_HOST_PROFILE;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: a host profile is a JSON object`);
   const given = raw as Partial<HostProfile>;
-  const known = new Set(['disks', 'gpus', 'timezone', 'packages', 'files', 'durations']);
+  const known = new Set(['disks', 'gpus', 'nodeGpus', 'timezone', 'packages', 'files', 'durations']);
   const unknown = Object.keys(given).filter((k) => !known.has(k));
   if (unknown.length) throw new Error(`${where}: unknown host profile keys ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   for (const d of given.disks ?? []) {

@@ -69,10 +69,11 @@ export function fingerprintOfBlob(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-export function loadSshKeys(stateDir: string): SshKeys {
+/** `node`: a node other than the first gets its own host key (each PVE node has one); one root key logs in everywhere. */
+export function loadSshKeys(stateDir: string, node?: string): SshKeys {
   const dir = join(stateDir, 'ssh');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const host = loadOrGenerate(dir, 'ssh_host_ed25519_key', 'root@pve');
+  const host = loadOrGenerate(dir, node ? `ssh_host_ed25519_key.${node}` : 'ssh_host_ed25519_key', `root@${node ?? 'pve'}`);
   const root = loadOrGenerate(dir, 'root_id_ed25519', 'root@phoenix-sim');
   return {
     hostPrivateKey: host.privateKey,

@@ -16,7 +16,7 @@ import { CLI_USER } from './commands/pct';
  */
 export function sshEndpoint(options: { hostProfile?: HostProfile } = {}): SshPlugin {
   return async ({ state, stateDir, host, port, node, guest }) => {
-    const keys = loadSshKeys(stateDir);
+    const keys = loadSshKeys(stateDir, node === state.nodes[0] ? undefined : node);
     const ownRuntime = isSandboxGuestSide(guest)
       ? undefined
       : new GuestRuntime({ stateDir, eventsFile: state.guestEventsFile, record: (kind, fields) => state.record(kind, fields) });

@@ -7,6 +7,7 @@ import { parseMountPoint, MOUNT_KEY } from './mountpoints';
 import { parsePropertyString, parseSize, formatSize } from './property-string';
 import { checkDeleteRevert, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { findSnapshot } from './snapshots';
+import { cloneTargetNode } from './clone-target';
 import { allocVolume, freeVolume, guestDisks, volumeHasFeature } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
 import type { GuestRecord, OpContext, Params } from './types';
@@ -147,7 +148,8 @@ export class LxcOps extends GuestOps {
     const newid = Number(single(params, 'newid'));
     const storage = single(params, 'storage');
     const target = single(params, 'target');
-    if (target && target !== node) throw fail(`can't clone CT to node '${target}' (CT uses local storage)`);
+    // The target and storage checks PVE makes before it takes any lock.
+    if (target && target !== node && target !== 'localhost') cloneTargetNode(this.ctx, 'CT', node, target, storage, []);
 
     // set_lock(disk): a second clone from the same source fails here, synchronously.
     GuestStore.checkLock(src);
@@ -171,6 +173,7 @@ export class LxcOps extends GuestOps {
         if (mp.type !== 'volume') throw fail(`unable to clone mountpoint '${key}' (type ${mp.type})`);
         if (!full && !volumeHasFeature(this.ctx, 'clone', mp, snapname)) throw fail(`Linked clone feature for '${mp.volume}' is not available`);
       }
+      const ownerNode = cloneTargetNode(this.ctx, 'CT', node, target, undefined, disks.map((k) => parseMountPoint(base.config[k]!)));
       if (storage !== undefined) this.ctx.storages.requireContent(storage, node, 'rootdir');
 
       const { snapshots: _s, parent: _p, snaptime: _t, template: _tp, lock: _l, ...copied } = base.config;
@@ -184,7 +187,7 @@ export class LxcOps extends GuestOps {
       const description = single(params, 'description');
       if (hostname !== undefined) config.hostname = hostname;
       if (description !== undefined) config.description = description;
-      const g: GuestRecord = { ...this.newGuest(newid, node, config), lxc: base.lxc.map(([k, v]) => [k, v]) };
+      const g: GuestRecord = { ...this.newGuest(newid, ownerNode, config), lxc: base.lxc.map(([k, v]) => [k, v]) };
       this.ctx.guests.put(g);
       created = true;
       this.ctx.changed();

@@ -10,6 +10,7 @@ import { parseMountPoint } from './mountpoints';
 import { formatSize, parsePropertyString, parseSize } from './property-string';
 import { checkDeleteRevert, checkVmid, configToJson, single, validateConfigParams } from './schema';
 import { findSnapshot } from './snapshots';
+import { cloneTargetNode } from './clone-target';
 import { allocVolume, freeVolume, guestDisks, volumeHasFeature, zfsCall } from './volumes';
 import type { TaskContext, TaskHandle } from './tasks';
 import type { GuestRecord, OpContext, Params } from './types';
@@ -168,6 +169,8 @@ export class QemuOps extends GuestOps {
     const storage = single(params, 'storage');
     const format = single(params, 'format');
     const fullRaw = single(params, 'full');
+    const target = single(params, 'target');
+    if (target && target !== node && target !== 'localhost') cloneTargetNode(this.ctx, 'VM', node, target, storage, []);
     GuestStore.checkLock(src);
     let base = src.config;
     if (snapname !== undefined) {
@@ -188,6 +191,7 @@ export class QemuOps extends GuestOps {
         throw fail(`Linked clone feature is not supported for '${d.mp.volume}' (${d.key})`);
       }
     }
+    const ownerNode = cloneTargetNode(this.ctx, 'VM', node, target, undefined, disks.map((d) => d.mp));
     if (storage !== undefined) this.ctx.storages.requireContent(storage, node, 'images');
     // Source shared (stopped) / exclusive (running), target exclusive — both for the whole clone task.
     const releases: Release[] = [];
@@ -199,7 +203,7 @@ export class QemuOps extends GuestOps {
       releases.forEach((r) => r());
       throw err;
     }
-    const g = this.newGuest(newid, node, { description: 'qmclone temporary file', lock: 'clone' });
+    const g = this.newGuest(newid, ownerNode, { description: 'qmclone temporary file', lock: 'clone' });
     this.ctx.guests.put(g);
     this.ctx.changed();
     const name = single(params, 'name');

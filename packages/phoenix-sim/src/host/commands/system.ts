@@ -153,7 +153,9 @@ export const nvidiaSmi = machineCommand((m, ctx, args) => {
   }
   const query = args.find((a) => a.startsWith('--query-gpu='))?.slice('--query-gpu='.length).split(',') ?? ['index', 'name', 'driver_version'];
   m.driverGpus().forEach((g, i) => {
-    const v: Record<string, string> = { index: String(i), name: g.name, driver_version: m.data.driver.loaded!, 'pci.bus_id': `0000${g.pciAddress.toUpperCase()}`, uuid: `GPU-${g.pciAddress.replace(/[:.]/g, '')}` };
+    const nounits = args.some((a) => a === '--format=csv,noheader,nounits' || a === '--format=csv,nounits,noheader');
+    const memory = g.memoryMb === undefined ? '[N/A]' : nounits ? String(g.memoryMb) : `${g.memoryMb} MiB`;
+    const v: Record<string, string> = { index: String(i), name: g.name, driver_version: m.data.driver.loaded!, 'pci.bus_id': `0000${g.pciAddress.toUpperCase()}`, uuid: `GPU-${g.pciAddress.replace(/[:.]/g, '')}`, 'memory.total': memory };
     ctx.stdout.write(`${query.map((q) => v[q] ?? '[N/A]').join(', ')}\n`);
   });
   return 0;

@@ -1,0 +1,212 @@
+/**
+ * The fleet against its lower bound: `phoenix-client up --all` wall time next to
+ *  - the critical-path lower bound of the template DAG, given the per-source clone rule (clones of
+ *    one source one after the other, in the best order) and each guest's own step durations, all
+ *    taken from this run's own timings (each guest's provisioning span, each clone task's span);
+ *  - the strictly sequential order the bash original used (every provisioning one after the other).
+ * On the shipped fleet (one node) and on a generated fleet: 3 simulated nodes, 6 templates on local
+ * ZFS (so each node that needs a template gets its own copy of the chain), 60 leaves.
+ *
+ *   npm run build && npx tsx bench/fleet.ts [--time-scale 0.05] [--only shipped|generated] [--concurrency 8]
+ *
+ * Targets: wall <= 1.05x the bound on both; >= 5x faster than sequential on the generated fleet.
+ * Writes bench/results/fleet.json and fleet.png (bench/lib/report.ts).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { joinSimCluster } from '../scripts/lib/sim-cluster';
+import { REPO, startStack, type LedgerEntry, type Stack } from '../scripts/lib/stack';
+import type { PhoenixUpResult } from '../src/workflows/fleet/up-types';
+import { writeBenchReport } from './lib/report';
+
+const BOUND_TARGET = 1.05;
+const SEQUENTIAL_TARGET = 5;
+const FILES = { lxc: 'phoenix_lxc_configs.json', vm: 'phoenix_vm_configs.json', hypervisor: 'phoenix_hypervisor_config.json' } as const;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+export interface Provisioning {
+  id: number;
+  /** The guest's own provisioning span (its child run), ms. */
+  duration: number;
+  /** Its clone task, ms (0 when created from an ostemplate or image). */
+  clone: number;
+  /** What it was cloned from (by the ledger), and what else it waited for. */
+  parent?: number;
+  deps: number[];
+}
+
+/**
+ * Lower bound of the makespan: a guest starts when its parent and dependencies are done; the
+ * clones of one source run one after the other (their order chosen to finish earliest: longest
+ * remaining work first, which is optimal for one source with equal release times); everything
+ * else in parallel, with no per-node limit.
+ */
+export function criticalPathBound(guests: readonly Provisioning[]): number {
+  const byId = new Map(guests.map((g) => [g.id, g]));
+  const children = new Map<number, Provisioning[]>();
+  for (const g of guests) if (g.parent !== undefined && byId.has(g.parent)) children.set(g.parent, [...(children.get(g.parent) ?? []), g]);
+  const dependants = (id: number) => guests.filter((g) => g.deps.includes(id) || g.parent === id);
+  const tails = new Map<number, number>();
+  const tail = (g: Provisioning): number => {
+    if (!tails.has(g.id)) tails.set(g.id, Math.max(0, ...dependants(g.id).map((d) => d.duration + tail(d))));
+    return tails.get(g.id)!;
+  };
+  const finish = new Map<number, number>();
+  const finishOf = (g: Provisioning): number => {
+    const known = finish.get(g.id);
+    if (known !== undefined) return known;
+    const depsDone = Math.max(0, ...g.deps.filter((d) => byId.has(d)).map((d) => finishOf(byId.get(d)!)));
+    if (g.parent === undefined || !byId.has(g.parent)) {
+      finish.set(g.id, depsDone + g.duration);
+      return finish.get(g.id)!;
+    }
+    // Schedule every clone of this parent at once, in the best order.
+    const parentDone = finishOf(byId.get(g.parent)!);
+    let cloneEnd = parentDone;
+    const siblings = [...children.get(g.parent)!].sort((a, b) => b.duration - b.clone + tail(b) - (a.duration - a.clone + tail(a)) || a.id - b.id);
+    for (const s of siblings) {
+      const sDeps = Math.max(0, ...s.deps.filter((d) => byId.has(d)).map((d) => finishOf(byId.get(d)!)));
+      cloneEnd = Math.max(cloneEnd, sDeps) + s.clone;
+      finish.set(s.id, cloneEnd + (s.duration - s.clone));
+    }
+    return finish.get(g.id)!;
+  };
+  return Math.max(0, ...guests.map(finishOf));
+}
+
+interface FleetFigures {
+  guests: number;
+  wallMs: number;
+  upSpanMs: number;
+  boundMs: number;
+  sequentialMs: number;
+  wallOverBound: number;
+  sequentialOverWall: number;
+  nodes: Record<string, number>;
+}
+
+/** Clone task spans from the ledger (pstart in the UPID, end at the entry's time). */
+function cloneSpans(entries: LedgerEntry[]): Map<number, { source: number; ms: number }> {
+  const tasks = entries
+    .filter((e) => typeof e.details?.upid === 'string')
+    .map((e) => ({ e, pstartMs: parseInt(String(e.details!.upid).split(':')[3]!, 16) * 10, endWall: Date.parse(e.time) }));
+  const offset = Math.min(...tasks.map((t) => t.endWall - t.pstartMs));
+  const out = new Map<number, { source: number; ms: number }>();
+  for (const t of tasks.filter((x) => x.e.kind === 'lxc.clone' || x.e.kind === 'qemu.clone')) {
+    out.set(Number(t.e.details!.newid), { source: t.e.vmid!, ms: t.endWall - offset - t.pstartMs });
+  }
+  return out;
+}
+
+async function runFleet(stack: Stack, configDir: string, concurrency: number): Promise<FleetFigures> {
+  const started = performance.now();
+  const run = await stack.cli(['up', '--all', '--concurrency', String(concurrency)]);
+  const wallMs = performance.now() - started;
+  if (run.code !== 0) throw new Error(`up --all failed:\n${run.stdout}\n${run.stderr}`);
+  const upId = /started (phoenix-up-[0-9a-f]{12})/.exec(run.stderr)?.[1];
+  if (!upId) throw new Error(`no up workflow id in:\n${run.stderr}`);
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  let report: PhoenixUpResult;
+  try {
+    report = (await new Client({ connection, namespace: stack.temporal.namespace }).workflow.getHandle(upId).result()) as PhoenixUpResult;
+  } finally {
+    await connection.close();
+  }
+  const ledger = await stack.ledger();
+  const clones = cloneSpans(ledger);
+  const lxc = JSON.parse(readFileSync(join(configDir, FILES.lxc), 'utf8')) as { lxc_configs: Record<string, { dependencies?: Array<number | string> }> };
+  const guests: Provisioning[] = report.succeeded.map((s) => {
+    const clone = clones.get(s.id);
+    return {
+      id: s.id,
+      duration: s.endedAt - s.startedAt,
+      clone: clone?.ms ?? 0,
+      ...(clone ? { parent: clone.source } : {}),
+      deps: (lxc.lxc_configs[String(s.id)]?.dependencies ?? []).map(Number),
+    };
+  });
+  const nodes: Record<string, number> = {};
+  for (const e of ledger) if (e.kind === 'lxc.start' || e.kind === 'qemu.start') nodes[e.node ?? '?'] = (nodes[e.node ?? '?'] ?? 0) + 1;
+  const boundMs = criticalPathBound(guests);
+  const sequentialMs = guests.reduce((sum, g) => sum + g.duration, 0);
+  const upSpanMs = Math.max(...report.succeeded.map((s) => s.endedAt)) - Math.min(...report.succeeded.map((s) => s.startedAt));
+  if (report.failed.length || report.skipped.length) throw new Error(`up --all: ${report.failed.length} failed, ${report.skipped.length} skipped`);
+  return { guests: guests.length, wallMs, upSpanMs, boundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
+}
+
+/** 6 templates (900 from the ostemplate, 901-905 cloned from it), 60 leaves spread over them. */
+function generatedFleet(dir: string): void {
+  const shipped = JSON.parse(readFileSync(join(REPO, 'config', FILES.lxc), 'utf8'));
+  const base = shipped.lxc_configs['900'];
+  const configs: Record<string, unknown> = {};
+  const net = (ip: string) => ({ name: 'eth0', bridge: 'vmbr0', ip, gw: '10.0.0.1' });
+  configs['900'] = { ...base, network_config: net('10.0.0.200/16') };
+  for (let t = 1; t < 6; t++) {
+    configs[String(900 + t)] = { name: `Template-${t}`, clone_from_ctid: '900', cores: 1, memory_mb: 1024, storage_size_gb: 8, network_config: net(`10.0.0.${200 + t}/16`), features: [], template_snapshot_name: 'pre-configured' };
+  }
+  for (let i = 0; i < 60; i++) {
+    configs[String(1000 + i)] = { name: `leaf-${i}`, clone_from_ctid: String(900 + (i % 6)), cores: 1, memory_mb: 1024, storage_size_gb: 8, network_config: net(`10.0.1.${10 + i}/16`), features: [] };
+  }
+  const { lxc_configs: _drop, ...defaults } = shipped;
+  writeFileSync(join(dir, FILES.lxc), JSON.stringify({ ...defaults, lxc_configs: configs }, null, 2));
+  writeFileSync(join(dir, FILES.vm), JSON.stringify({ vms: [] }, null, 2));
+  const hypervisor = JSON.parse(readFileSync(join(dir, FILES.hypervisor), 'utf8'));
+  delete hypervisor.shared_volumes;
+  writeFileSync(join(dir, FILES.hypervisor), JSON.stringify(hypervisor, null, 2));
+}
+
+async function scenario(name: 'shipped' | 'generated', timeScale: number, concurrency: number): Promise<FleetFigures> {
+  const dir = mkdtempSync(join(tmpdir(), `phoenix-bench-fleet-${name}-`));
+  cpSync(join(REPO, 'config'), dir, { recursive: true });
+  if (name === 'generated') generatedFleet(dir);
+  const stack = await startStack({ timeScale, configDir: dir, ...(name === 'generated' ? { simArgs: ['--nodes', 'pve1,pve2,pve3'] } : {}) });
+  try {
+    if (name === 'generated') joinSimCluster(dir, stack.sim.env);
+    await stack.startWorker();
+    return await runFleet(stack, dir, concurrency);
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function print(name: string, f: FleetFigures, sequentialTarget: boolean): void {
+  console.log(`${name}: ${f.guests} provisionings on ${Object.entries(f.nodes).map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  console.log(`  up --all wall                 ${f.wallMs.toFixed(0).padStart(8)} ms   (up workflow's own span ${f.upSpanMs.toFixed(0)} ms)`);
+  console.log(`  critical-path lower bound     ${f.boundMs.toFixed(0).padStart(8)} ms   wall/bound ${f.wallOverBound.toFixed(2)}x (target <= ${BOUND_TARGET}x): ${f.wallOverBound <= BOUND_TARGET ? 'met' : 'NOT met'}`);
+  console.log(
+    `  sequential (bash original)    ${f.sequentialMs.toFixed(0).padStart(8)} ms   ${f.sequentialOverWall.toFixed(2)}x faster${sequentialTarget ? ` (target >= ${SEQUENTIAL_TARGET}x): ${f.sequentialOverWall >= SEQUENTIAL_TARGET ? 'met' : 'NOT met'}` : ''}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const timeScale = Number(arg('time-scale') ?? 0.05);
+  const concurrency = Number(arg('concurrency') ?? 8);
+  const only = arg('only');
+  console.log(`time scale ${timeScale}, concurrency per node ${concurrency}`);
+  const figures: Record<string, unknown> = { timeScale, concurrency, targets: { wallOverBound: BOUND_TARGET, sequentialOverWall: SEQUENTIAL_TARGET } };
+  const bars: Array<{ label: string; value: number; target?: number }> = [];
+  for (const name of ['shipped', 'generated'] as const) {
+    if (only && only !== name) continue;
+    const f = await scenario(name, timeScale, concurrency);
+    print(name === 'shipped' ? 'shipped fleet (1 node)' : 'generated fleet (3 nodes, 6 templates, 60 leaves)', f, name === 'generated');
+    figures[name] = f;
+    bars.push({ label: `${name}: wall / bound`, value: f.wallOverBound, target: BOUND_TARGET });
+    if (name === 'generated') bars.push({ label: `${name}: sequential / wall`, value: f.sequentialOverWall, target: SEQUENTIAL_TARGET });
+  }
+  const written = await writeBenchReport('fleet', figures, { title: 'up --all against its lower bound and the sequential order', unit: 'x', bars });
+  console.log(`wrote ${written.json} and ${written.png}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
