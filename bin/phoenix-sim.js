@@ -1,4 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // Thin shim: the simulator is built into dist/ by `npm run build`.
-require('../dist/sim/cli.js').main(process.argv.slice(2)).then((code) => process.exit(code));
+require('../dist/sim/cli.js')
+  .main(process.argv.slice(2))
+  .then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`phoenix-sim: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );

@@ -110,7 +110,8 @@ async function execLine(conn: SshConnection, command: string, opts: ExecOptions)
     if (opts.timeoutMs) {
       timer = setTimeout(() => finish(new SshTimeout(`\`${command.slice(0, 200)}\` on ${conn.target} ran longer than ${opts.timeoutMs} ms; its channel was closed`)), opts.timeoutMs);
     }
-    conn.closed.then((gone: SshError) => finish(gone));
+    // `closed` only ever resolves (with the reason); finish() ignores a second settlement.
+    void conn.closed.then((gone: SshError) => finish(gone));
 
     channel.on('data', (b: Buffer) => stdout.push(b));
     channel.stderr.on('data', (b: Buffer) => stderr.push(b));
