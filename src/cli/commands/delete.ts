@@ -5,7 +5,7 @@
  */
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
-import { configDirOption, jsonOption } from '../shared-options';
+import { configJsonOptions } from '../shared-options';
 import { renderVerb, runVerb, VERB_HELP_TAIL, verbOptions, type VerbOptions, type VerbResult } from './stop';
 
 export const deleteCommand = defineCommand<VerbOptions, VerbResult>({
@@ -20,7 +20,7 @@ export const deleteCommand = defineCommand<VerbOptions, VerbResult>({
     '  --yes              confirm the deletion',
     ...VERB_HELP_TAIL.slice(5),
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, yes: { type: 'boolean', default: false } },
+  options: { ...configJsonOptions, yes: { type: 'boolean', default: false } },
   allowPositionals: true,
   parse: (args, env) => {
     const options = verbOptions(args, env, 'delete');

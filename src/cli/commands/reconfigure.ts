@@ -5,7 +5,7 @@
  */
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
-import { configDirOption, jsonOption } from '../shared-options';
+import { configJsonOptions } from '../shared-options';
 import { renderVerb, runVerb, VERB_HELP_TAIL, verbOptions, type VerbOptions, type VerbResult } from './stop';
 
 export const reconfigureCommand = defineCommand<VerbOptions, VerbResult>({
@@ -18,7 +18,7 @@ export const reconfigureCommand = defineCommand<VerbOptions, VerbResult>({
     '(phoenix-lxc-<ctid> / phoenix-vm-<vmid>) again. Without that snapshot it fails and changes nothing.',
     ...VERB_HELP_TAIL,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
+  options: configJsonOptions,
   allowPositionals: true,
   parse: (args, env) => {
     const options = verbOptions(args, env, 'reconfigure');

@@ -12,15 +12,12 @@ import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
 import { webUiUrl } from '../runs/guest-runs';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, progressOnStderr, type ConfigJsonTemporalOptions } from '../shared-options';
 
-export interface SetupOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface SetupOptions extends ConfigJsonTemporalOptions {
   readonly node?: string;
   readonly wipeDisks: boolean;
   readonly detach: boolean;
-  readonly json: boolean;
   readonly progress: (line: string) => void;
 }
 
@@ -131,14 +128,10 @@ export const setupCommand = defineCommand<SetupOptions, SetupRunResult>({
     '  --wipe-disks       allow erasing disks that hold data to create the configured pools',
     '  --yes              confirms --wipe-disks',
     '  --detach           start (or join) and return at once',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
   options: {
-    ...configDirOption,
-    ...jsonOption,
+    ...configJsonOptions,
     node: { type: 'string' },
     'wipe-disks': { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
@@ -151,13 +144,11 @@ export const setupCommand = defineCommand<SetupOptions, SetupRunResult>({
     if (!wipeDisks && args.values['yes'] === true) throw new UsageError('--yes only confirms --wipe-disks', 'setup');
     const node = args.values['node'];
     return {
-      configDir: configDirArg(args, env),
+      ...configJsonTemporalArgs(args, env),
       ...(typeof node === 'string' ? { node } : {}),
       wipeDisks,
       detach: args.values['detach'] === true,
-      json: args.values['json'] === true,
-      progress: (line) => void process.stderr.write(`${line}\n`),
-      ...temporalSettings(env),
+      progress: progressOnStderr().progress,
     };
   },
   run: (options) => setup(options),

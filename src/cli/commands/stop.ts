@@ -8,15 +8,12 @@ import { loadConfig, resolveGuest } from '../../config';
 import { connectClient } from '../../temporal/connection';
 import type { GuestLifecycleResult, LifecycleVerb } from '../../workflows/fleet/guest-lifecycle';
 import { defineCommand, type Output } from '../command';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, guestIdArgs, type ConfigJsonTemporalOptions } from '../shared-options';
 import type { Env } from '../../config';
 import type { ParsedArgs } from '../command';
 
-export interface VerbOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface VerbOptions extends ConfigJsonTemporalOptions {
   readonly ids: readonly number[];
-  readonly json: boolean;
 }
 
 export interface VerbResult {
@@ -28,7 +25,7 @@ export class VerbFailed extends Error {
 }
 
 export function verbOptions(args: ParsedArgs, env: Env, command: string): VerbOptions {
-  return { configDir: configDirArg(args, env), ids: guestIdArgs(args, command), json: args.values['json'] === true, ...temporalSettings(env) };
+  return { ...configJsonTemporalArgs(args, env), ids: guestIdArgs(args, command) };
 }
 
 /** Runs `verb` on each guest, one after the other, in the order given; stops at the first failure. */
@@ -78,17 +75,14 @@ export const VERB_HELP_TAIL = [
   '2 for bad input (an unknown ID, invalid configuration, a missing confirmation).',
   '',
   'Options:',
-  CONFIG_DIR_HELP,
-  JSON_HELP,
-  '',
-  TEMPORAL_HELP,
+  ...CONFIG_JSON_TEMPORAL_HELP,
 ];
 
 export const stopCommand = defineCommand<VerbOptions, VerbResult>({
   name: 'stop',
   summary: 'stop containers and VMs (already stopped: nothing to do)',
   help: ['Usage: phoenix-client stop <ID...> [--config-dir DIR] [--json]', '', 'Stops each guest if it is running.', ...VERB_HELP_TAIL].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
+  options: configJsonOptions,
   allowPositionals: true,
   parse: (args, env) => verbOptions(args, env, 'stop'),
   run: (options) => runVerb('stop', options),

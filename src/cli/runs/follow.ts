@@ -16,7 +16,7 @@
  */
 import { ServiceError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
-import { progressQuery, type GuestProgress, type StepProgress } from '../../shared/progress';
+import { progressQuery, type StepProgress } from '../../shared/progress';
 
 export interface StepEvent {
   workflowId: string;
