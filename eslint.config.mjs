@@ -65,6 +65,23 @@ const workflowSandbox = {
   },
 };
 
+// The two client layers share nothing and know nothing of Temporal: they throw typed errors,
+// and the activities (src/activities/common/classify.ts) turn those into ApplicationFailures.
+const clientLayer = (self, other) => ({
+  files: [`src/${self}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: `^\\.\\./(\\.\\./)*${other}(/|$)`, message: `src/${self} and src/${other} are separate client layers: put what both need in src/shared.` },
+          { regex: '^@temporalio/', message: `src/${self} knows nothing of Temporal; classify its errors in src/activities/common.` },
+        ],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
   {
     ignores: ['dist/**', '**/dist/**', 'node_modules/**', '**/node_modules/**', '.tools/**', 'coverage/**'],
@@ -100,4 +117,6 @@ export default tseslint.config(
     },
   },
   workflowSandbox,
+  clientLayer('proxmox', 'ssh'),
+  clientLayer('ssh', 'proxmox'),
 );

@@ -4,7 +4,7 @@
 // config values arrive as literal arguments whatever characters they hold.
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
-import { abortError } from '../proxmox/poll';
+import { abortError } from '../shared/abort';
 import type { SshConnection } from './connection';
 import { SshCommandFailed, SshDisconnected, SshError, SshTimeout, tail } from './errors';
 import { quoteArg, shellJoin } from './quote';
