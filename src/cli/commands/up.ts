@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { buildLevels, closure, guestGraph, loadConfig, resolveGuest, type Guest, type PhoenixConfig } from '../../config';
 import { connectClient } from '../../temporal/connection';
-import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../workflows/fleet/up-types';
+import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../shared/phoenix-up';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
 import { follow } from '../runs/follow';

@@ -30,9 +30,7 @@ import { describeFailure } from '../failure-text';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
 import { UP_ABANDONS_CHILDREN } from '../patches';
-import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
-
-export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
+import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
 
