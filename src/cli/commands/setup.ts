@@ -11,7 +11,7 @@ import { setupProgressQuery, setupWorkflowId, type SetupInput, type SetupResult 
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
-import { webUiUrl } from '../runs/guest-runs';
+import { startedByThisCall, webUiUrl } from '../runs/guest-runs';
 import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, progressOnStderr, type ConfigJsonTemporalOptions } from '../shared-options';
 
 export interface SetupOptions extends ConfigJsonTemporalOptions {
@@ -64,7 +64,7 @@ export async function setup(options: SetupOptions, env: Env = process.env): Prom
       staticSummary: `Setup of host ${node}${options.wipeDisks ? ' (may wipe disks)' : ''}`,
     });
     const description = await handle.describe();
-    const attached = description.startTime.getTime() < calledAt - 1000;
+    const attached = !startedByThisCall(description.startTime, calledAt);
     const run: SetupRunResult = { workflowId, runId: description.runId, attached, webUi: webUiUrl(options.uiUrl, client.options.namespace, workflowId, description.runId) };
     options.progress(`${attached ? 'attached to the setup in progress' : 'started'} ${workflowId}: ${run.webUi}`);
     if (attached && options.wipeDisks) options.progress('note: the run in progress keeps its own --wipe-disks setting');
