@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { joinSimCluster } from '../scripts/lib/sim-cluster';
 import { REPO, startStack, type LedgerEntry, type Stack } from '../scripts/lib/stack';
-import type { PhoenixUpResult } from '../src/workflows/fleet/up-types';
+import type { PhoenixUpResult } from '../src/shared/phoenix-up';
 import { writeBenchReport } from './lib/report';
 
 const BOUND_TARGET = 1.05;

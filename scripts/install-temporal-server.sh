@@ -38,10 +38,9 @@ schema_dir="$tools_dir/temporal-server/schema/postgresql/v12"
 ui_config_dir="$tools_dir/temporal-server/ui-config"
 marker="$tools_dir/temporal-server.json"
 
-log() { printf 'install-temporal-server: %s\n' "$*"; }
-die() { printf 'install-temporal-server: error: %s\n' "$*" >&2; exit 1; }
-
-installed_version() { [[ -f "$marker" ]] && sed -n 's/^  "version": "\(.*\)",$/\1/p' "$marker" || true; }
+LOG_NAME=install-temporal-server
+# shellcheck source=lib/temporal-install.sh
+source "$repo_root/scripts/lib/temporal-install.sh"
 
 # Proves both binaries run and the schema is complete, not just that files exist.
 verify() {
@@ -56,16 +55,13 @@ verify() {
 }
 
 if [[ -z "${PHOENIX_TEMPORAL_SERVER_REINSTALL:-}" && -x "$server_bin" && -x "$sql_bin" && -x "$ui_bin" &&
-  "$(installed_version)" == "$SERVER_VERSION" ]]; then
+  "$(marker_field "$marker" version)" == "$SERVER_VERSION" ]]; then
   verify
   log "already installed: temporal-server $SERVER_VERSION in $bin_dir; nothing to do"
   exit 0
 fi
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (needs go1.$MIN_GO_MINOR or newer)"
-go_version="$(go env GOVERSION)"
-minor="$(sed -n 's/^go1\.\([0-9]*\).*/\1/p' <<<"$go_version")"
-[[ -n "$minor" ]] && ((minor >= MIN_GO_MINOR)) || die "$go_version is too old (needs go1.$MIN_GO_MINOR or newer)"
+go_at_least "$MIN_GO_MINOR" || die "cannot build the Temporal server without Go"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -98,10 +94,9 @@ cp "$ui_module_dir/config/docker.yaml" "$ui_config_dir/docker.yaml"
 # The module cache is read-only; keep the copies removable.
 chmod -R u+w "$schema_dir" "$ui_config_dir"
 
-tmp="$marker.tmp.$$"
 printf '{\n  "serverBin": "%s",\n  "sqlToolBin": "%s",\n  "uiServerBin": "%s",\n  "schemaDir": "%s",\n  "uiConfigDir": "%s",\n  "uiVersion": "%s",\n  "version": "%s",\n  "installedAt": "%s"\n}\n' \
-  "$server_bin" "$sql_bin" "$ui_bin" "$schema_dir" "$ui_config_dir" "$UI_VERSION" "$SERVER_VERSION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp"
-mv -f "$tmp" "$marker"
+  "$server_bin" "$sql_bin" "$ui_bin" "$schema_dir" "$ui_config_dir" "$UI_VERSION" "$SERVER_VERSION" "$(utc_now)" |
+  write_atomically "$marker"
 
 verify
 log "installed temporal-server and temporal-sql-tool $SERVER_VERSION, temporal-ui-server $UI_VERSION into $bin_dir"

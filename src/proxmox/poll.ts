@@ -1,5 +1,6 @@
 // Shared pieces of every "wait until" loop: abortable sleep and deadline checks.
 // Waits never re-send the request that started the work; they only read.
+import { abortError } from '../shared/abort';
 
 export interface WaitOptions {
   /** Called once per poll, e.g. to heartbeat a Temporal activity. */
@@ -17,14 +18,6 @@ export interface WaitProgress {
   elapsedMs: number;
   /** Latest observed state, e.g. `running`, `lock=clone`. */
   state: string;
-}
-
-export function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const err = new Error(typeof reason === 'string' ? reason : 'wait aborted');
-  err.name = 'AbortError';
-  return err;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

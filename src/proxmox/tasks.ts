@@ -5,7 +5,8 @@
 // re-attaches with the UPID from its heartbeat details, or finds the in-flight task
 // with `findRunning` instead of starting the work a second time.
 import { LOST_TASK_EXITSTATUS, PveBadRequest, PveError, PveNotFound, PveTaskLost, PveWaitTimeout, taskFailureError } from './errors';
-import { sleep, abortError, type WaitOptions } from './poll';
+import { abortError } from '../shared/abort';
+import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 import { parseUpid } from './upid';
 

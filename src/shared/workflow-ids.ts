@@ -37,11 +37,6 @@ export function vmWorkflowId(vmid: number): string {
   return `${PREFIX}-vm-${guestId('VM', vmid)}`;
 }
 
-/** One build per template, shared by every guest cloned from it. */
-export function templateWorkflowId(templateName: string): string {
-  return `${PREFIX}-template-${slug('template', templateName)}`;
-}
-
 /** Diagnostics runs are one-off: the caller supplies something unique (a timestamp, a uuid). */
 export function diagnosticsWorkflowId(unique: string): string {
   return `${PREFIX}-diagnostics-${slug('diagnostics', unique)}`;

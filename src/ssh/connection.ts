@@ -6,7 +6,7 @@
 // connection (MaxSessions 10) anyway; and a handshake costs milliseconds next to the
 // pct/zfs work it carries. `withSshConnection` scopes one to a function call.
 import { Client, type ConnectConfig } from 'ssh2';
-import { abortError } from '../proxmox/poll';
+import { abortError } from '../shared/abort';
 import { SshAuthFailed, SshDisconnected, SshError, SshHostKeyMismatch, SshTimeout } from './errors';
 import { hostKeyCheck, sshFingerprint, type HostKeyPin } from './host-key';
 

@@ -55,19 +55,6 @@ export class SshCommandFailed extends SshError {
   }
 }
 
-/** A job inside a container failed or vanished (jobs.ts). */
-export class GuestJobFailed extends SshError {
-  readonly transient = false;
-  constructor(
-    message: string,
-    readonly jobId: string,
-    readonly exitCode: number | undefined,
-    readonly logTail: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Last `lines` lines of a text, for error messages. */
 export function tail(text: string, lines = 20): string {
   const all = text.replace(/\s+$/, '').split('\n');

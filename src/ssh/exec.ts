@@ -4,7 +4,7 @@
 // config values arrive as literal arguments whatever characters they hold.
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
-import { abortError } from '../proxmox/poll';
+import { abortError } from '../shared/abort';
 import type { SshConnection } from './connection';
 import { SshCommandFailed, SshDisconnected, SshError, SshTimeout, tail } from './errors';
 import { quoteArg, shellJoin } from './quote';
@@ -110,7 +110,8 @@ async function execLine(conn: SshConnection, command: string, opts: ExecOptions)
     if (opts.timeoutMs) {
       timer = setTimeout(() => finish(new SshTimeout(`\`${command.slice(0, 200)}\` on ${conn.target} ran longer than ${opts.timeoutMs} ms; its channel was closed`)), opts.timeoutMs);
     }
-    conn.closed.then((gone: SshError) => finish(gone));
+    // `closed` only ever resolves (with the reason); finish() ignores a second settlement.
+    void conn.closed.then((gone: SshError) => finish(gone));
 
     channel.on('data', (b: Buffer) => stdout.push(b));
     channel.stderr.on('data', (b: Buffer) => stderr.push(b));

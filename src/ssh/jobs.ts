@@ -15,8 +15,7 @@
 // Across runs: job ids name the run, so a later run of the same step (after a cancel, say)
 // has another id; `listJobs` finds the jobs of a step whatever run started them, so the later
 // run can wait for one still running instead of starting a second beside it.
-import { abortError, sleep, type WaitOptions } from '../proxmox/poll';
-import { GuestJobFailed, SshCommandFailed, SshTimeout } from './errors';
+import { SshCommandFailed } from './errors';
 import type { Pct } from './pct';
 
 export const JOBS_ROOT = '/var/log/phoenix/jobs';
@@ -165,29 +164,5 @@ export function createJobs(pct: Pct) {
       });
   }
 
-  /**
-   * Polls until the job ends; throws GuestJobFailed with the log tail if it failed, was
-   * lost, or never existed. For heartbeating activities: pass onProgress.
-   */
-  async function waitForJob(ctid: number, jobId: string, opts: WaitOptions = {}): Promise<JobStatus> {
-    const started = Date.now();
-    for (let polls = 1; ; polls++) {
-      if (opts.signal?.aborted) throw abortError(opts.signal);
-      const s = await jobStatus(ctid, jobId);
-      opts.onProgress?.({ what: `job ${jobId} in CT ${ctid}`, polls, elapsedMs: Date.now() - started, state: s.state });
-      if (s.state === 'succeeded') return s;
-      if (s.state === 'failed' || s.state === 'missing') {
-        const why =
-          s.state === 'missing' ? 'was never started' : s.lost ? 'is gone without an exit status (killed, or the CT restarted)' : `exited with ${s.exitCode}`;
-        const tailText = s.logTail.trim();
-        throw new GuestJobFailed(`job ${jobId} in CT ${ctid} ${why}${tailText ? `; log tail:\n${tailText}` : ''}`, jobId, s.exitCode, s.logTail);
-      }
-      if (opts.deadline !== undefined && Date.now() > opts.deadline) {
-        throw new SshTimeout(`job ${jobId} in CT ${ctid} is still running after ${Math.round((Date.now() - started) / 1000)} s; a retry re-attaches to it`);
-      }
-      await sleep(opts.pollMs ?? 2000, opts.signal);
-    }
-  }
-
-  return { startJob, jobStatus, waitForJob, listJobs };
+  return { startJob, jobStatus, listJobs };
 }

@@ -105,7 +105,8 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   // A test that crashes without calling stop() must not leave a server behind.
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  exited.then(() => process.removeListener('exit', killOnExit));
+  // exitOf() only ever resolves; nothing waits for this clean-up.
+  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const spawnFailed = new Promise<never>((_, reject) =>
     child.once('error', (error) => reject(new DevServerStartError(`could not run ${binary}: ${error.message}`, ''))),

@@ -8,7 +8,7 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SHIPPED_CONFIG_DIR = join(REPO_ROOT, 'config');
 export const UPSTREAM_CONFIG_DIR = '/work/shared/reference/upstream-configs';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 /** A temp folder holding a copy of the shipped config; `remove()` in `after`/`finally`. */
 export class ConfigFixture {

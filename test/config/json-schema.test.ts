@@ -22,12 +22,12 @@ describe('generated JSON Schema', () => {
   }
 
   test("the original's ignored keys are listed as deprecated, not rejected", () => {
-    const lxc = configJsonSchema('lxc') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const lxc = configJsonSchema('lxc') as any;
     const entry = lxc.properties.lxc_configs.additionalProperties;
     assert.equal(entry.additionalProperties, false);
     assert.equal(entry.properties.firewall.deprecated, true);
     assert.match(entry.properties.firewall.description, /^Ignored by Phoenix: /);
-    const hv = configJsonSchema('hypervisor') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const hv = configJsonSchema('hypervisor') as any;
     assert.equal(hv.properties.shared_volumes.properties.firewall.deprecated, true);
   });
 });

@@ -8,7 +8,7 @@ import { placeGuests, sourceOn, type ClusterLive } from '../../src/planning/plac
 import { fleetDag } from '../../src/activities/placement/place-fleet';
 import { SHIPPED_CONFIG_DIR } from './fixtures';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
 const shipped = (kind: ConfigFileKind): Json => JSON.parse(readFileSync(join(SHIPPED_CONFIG_DIR, CONFIG_FILES[kind]), 'utf8'));
 

@@ -22,7 +22,7 @@ function errorsWith(kind: ConfigFileKind, text: string): string[] {
   return [];
 }
 
-function editLxc(change: (j: any) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+function editLxc(change: (j: any) => void): string {
   const j = JSON.parse(shipped('lxc'));
   change(j);
   return JSON.stringify(j, null, 2);

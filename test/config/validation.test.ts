@@ -16,7 +16,7 @@ import {
 } from '../../src/config';
 import { SHIPPED_CONFIG_DIR } from './fixtures';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 function shipped(kind: ConfigFileKind): Json {
   return JSON.parse(readFileSync(join(SHIPPED_CONFIG_DIR, CONFIG_FILES[kind]), 'utf8'));

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { joinSimCluster } from '../../scripts/lib/sim-cluster';
 import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
 import { Client, Connection } from '@temporalio/client';
-import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
+import type { PhoenixUpResult } from '../../src/shared/phoenix-up';
 import { cloneIntervals, configCopy, countBy, ledgerText, TIME_SCALE, type CloneInterval, type ConfigCopy } from './helpers';
 
 const NODES = ['pve1', 'pve2', 'pve3'];

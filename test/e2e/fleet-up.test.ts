@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from '../../scripts/lib/stack';
-import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
+import type { PhoenixUpResult } from '../../src/shared/phoenix-up';
 import { cloneIntervals, configCopy, countBy, ledgerText, SIDE_EFFECTS, target, temporalClient, TIME_SCALE, waitFor, type CloneInterval, type ConfigCopy } from './helpers';
 
 const overlap = (a: CloneInterval, b: CloneInterval) => a.start < b.end && b.start < a.end;

@@ -49,7 +49,7 @@ describe('the Temporal Web UI in headless Chromium', () => {
   });
 
   /** Runs a step; a failure keeps the screenshot (see after()). */
-  const step = (name: string, fn: () => Promise<void>) =>
+  const step = (name: string, fn: () => Promise<void>): void => {
     it(name, async () => {
       try {
         await fn();
@@ -58,6 +58,7 @@ describe('the Temporal Web UI in headless Chromium', () => {
         throw err;
       }
     });
+  };
 
   let runPath = '';
 

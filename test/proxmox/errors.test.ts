@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import type { RunningSimulator } from 'phoenix-sim';
-import { toApplicationFailure } from '../../src/proxmox/application-failure';
+import { toApplicationFailure } from '../../src/activities/common/application-failure';
 import type { PveClient } from '../../src/proxmox/client';
 import {
   classifyPveError,

@@ -3,12 +3,28 @@ import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import type { RunningSimulator } from 'phoenix-sim';
 import type { PveClient } from '../../src/proxmox/client';
-import { GuestJobFailed } from '../../src/ssh/errors';
 import { commandRunner } from '../../src/ssh/exec';
-import { createJobs } from '../../src/ssh/jobs';
+import { createJobs, type JobStatus } from '../../src/ssh/jobs';
 import { createPct } from '../../src/ssh/pct';
 import { createCt, tokenClient } from '../proxmox/sim-harness';
+import { waitFor } from 'phoenix-sim';
 import { connect, startSimWithSsh } from './ssh-harness';
+
+type Jobs = ReturnType<typeof createJobs>;
+
+/** The job's status once it has ended (succeeded, failed or missing), polling as guest-job.ts does. */
+function ended(jobs: Jobs, jobId: string, seen: string[] = []): Promise<JobStatus> {
+  return waitFor(
+    `job ${jobId} to end`,
+    async () => {
+      const status = await jobs.jobStatus(CT, jobId);
+      seen.push(status.state);
+      return status.state === 'running' ? undefined : status;
+    },
+    20_000,
+    100,
+  );
+}
 
 let sim: RunningSimulator;
 let pve: PveClient;
@@ -33,7 +49,7 @@ sleep 1
 echo done
 `;
 
-test('a job survives its SSH connection and a second startJob with the same id re-attaches', async () => {
+test('a job survives its SSH connection and a second startJob with the same id re-attaches', { timeout: 30_000 }, async () => {
   const hostile = "q'w;$(id)`x`";
   const first = await connect(sim);
   const jobs1 = createJobs(createPct(commandRunner(first)));
@@ -46,7 +62,7 @@ test('a job survives its SSH connection and a second startJob with the same id r
     const jobs2 = createJobs(pct);
     assert.deepEqual(await jobs2.startJob(CT, 'wf-1.install-vllm', { script: SCRIPT }), { started: false });
     const progress: string[] = [];
-    const done = await jobs2.waitForJob(CT, 'wf-1.install-vllm', { pollMs: 200, onProgress: (p) => progress.push(p.state) });
+    const done = await ended(jobs2, 'wf-1.install-vllm', progress);
     assert.equal(done.state, 'succeeded');
     assert.equal(done.exitCode, 0);
     assert.ok(progress.includes('running'));
@@ -57,15 +73,15 @@ test('a job survives its SSH connection and a second startJob with the same id r
   }
 });
 
-test('a failing job surfaces its exit code and log tail; unknown jobs are missing', async () => {
+test('a failing job surfaces its exit code and log tail; unknown jobs are missing', { timeout: 30_000 }, async () => {
   const conn = await connect(sim);
   try {
     const jobs = createJobs(createPct(commandRunner(conn)));
     await jobs.startJob(CT, 'wf-2.fail', { script: '#!/bin/sh\necho "pip: no matching distribution for vllm==9.9" >&2\nexit 4\n' });
-    const err = await jobs.waitForJob(CT, 'wf-2.fail', { pollMs: 100 }).catch((e: unknown) => e);
-    assert.ok(err instanceof GuestJobFailed, String(err));
-    assert.equal(err.exitCode, 4);
-    assert.match(err.message, /no matching distribution for vllm==9\.9/);
+    const failed = await ended(jobs, 'wf-2.fail');
+    assert.equal(failed.state, 'failed');
+    assert.equal(failed.exitCode, 4);
+    assert.match(failed.logTail, /no matching distribution for vllm==9\.9/);
     assert.equal((await jobs.jobStatus(CT, 'never-started')).state, 'missing');
     await assert.rejects(jobs.startJob(CT, '../escape', { script: '#!/bin/sh\n' }), /job id/);
   } finally {
@@ -83,7 +99,7 @@ test('a job folder claimed by a launcher that died before the job started is lau
     assert.equal((await jobs.jobStatus(CT, 'wf-3-feature-once')).state, 'failed', 'before: no pid, no exit');
     assert.deepEqual(await jobs.startJob(CT, 'wf-3-feature-once', { script: '#!/bin/sh\necho run >> /root/once\n' }), { started: true });
     assert.deepEqual(await jobs.startJob(CT, 'wf-3-feature-once', { script: '#!/bin/sh\necho run >> /root/once\n' }), { started: false });
-    assert.equal((await jobs.waitForJob(CT, 'wf-3-feature-once', { pollMs: 100 })).state, 'succeeded');
+    assert.equal((await ended(jobs, 'wf-3-feature-once')).state, 'succeeded');
     assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/once'])).stdout, 'run\n', 'the script ran once');
   } finally {
     conn.close();
@@ -96,7 +112,7 @@ test("listJobs finds a step's jobs whatever run started them, with their state a
     const jobs = createJobs(createPct(commandRunner(conn)));
     const slow = '#!/bin/sh\nsleep 2\n';
     await jobs.startJob(CT, 'phoenix-lxc-410-runA-feature-gpu', { script: '#!/bin/sh\nexit 0\n' });
-    await jobs.waitForJob(CT, 'phoenix-lxc-410-runA-feature-gpu', { pollMs: 100 });
+    assert.equal((await ended(jobs, 'phoenix-lxc-410-runA-feature-gpu')).state, 'succeeded');
     await jobs.startJob(CT, 'phoenix-lxc-410-runB-feature-gpu', { script: slow });
     await jobs.startJob(CT, 'phoenix-lxc-410-runB-feature-gpux', { script: slow }); // another step
     const listed = await jobs.listJobs(CT, 'feature-gpu');

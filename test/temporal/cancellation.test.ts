@@ -12,7 +12,7 @@ import { waitFor } from 'phoenix-sim';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
 import { createProvisioningInProgress } from '../../src/activities/lifecycle/provisioning-in-progress';
 import { progressQuery } from '../../src/shared/progress';
-import type { PhoenixUpInput } from '../../src/workflows/fleet/up-types';
+import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
 import { GuestBusy, startOrAttach } from '../../src/cli/runs/guest-runs';
 import { deferred, plan, provisioningStubs, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 

@@ -10,7 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { progressQuery } from '../../src/shared/progress';
-import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/workflows/fleet/up-types';
+import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/shared/phoenix-up';
 import { deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 /** Every provisioning activity as a stub that records its name (and the feature's) and succeeds. */

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeTarget, resolveTemporalTarget } from '../../src/temporal/connection';
 import { taskQueueFrom } from '../../src/shared/task-queue';
-import { diagnosticsWorkflowId, lxcWorkflowId, templateWorkflowId, vmWorkflowId } from '../../src/shared/workflow-ids';
+import { diagnosticsWorkflowId, lxcWorkflowId, vmWorkflowId } from '../../src/shared/workflow-ids';
 import { workerSettingsFrom } from '../../src/worker-settings';
 
 // A config file the developer may have in ~/.config/temporalio must not change the outcome.
@@ -76,17 +76,16 @@ describe('worker settings', () => {
 });
 
 describe('workflow ids', () => {
-  test('are deterministic per guest and template', () => {
+  test('are deterministic per guest', () => {
     assert.equal(lxcWorkflowId(950), 'phoenix-lxc-950');
     assert.equal(vmWorkflowId(8001), 'phoenix-vm-8001');
-    assert.equal(templateWorkflowId('ubuntu-24.04_gpu'), 'phoenix-template-ubuntu-24.04_gpu');
     assert.equal(diagnosticsWorkflowId('abc-1'), 'phoenix-diagnostics-abc-1');
   });
 
   test('refuse ids Proxmox would refuse and names that could smuggle text into an id', () => {
     for (const bad of [99, 1_000_000_000, 100.5, Number.NaN]) assert.throws(() => lxcWorkflowId(bad), RangeError);
     for (const bad of ['', 'a b', "x'; DROP", '$(id)', '../up', 'a\nb']) {
-      assert.throws(() => templateWorkflowId(bad), RangeError, JSON.stringify(bad));
+      assert.throws(() => diagnosticsWorkflowId(bad), RangeError, JSON.stringify(bad));
     }
   });
 });

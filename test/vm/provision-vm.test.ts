@@ -65,7 +65,7 @@ describe('provisionVm against phoenix-sim', () => {
     assert.ok(execs.includes('cloud-init clean --logs') && execs.includes('truncate -s 0 /etc/machine-id'), execs.join('\n'));
     assert.equal(count('qemu.shutdown', 8000), 1);
     assert.equal(count('qemu.resize', 8000), 1);
-    const tpl = (await world.sim.state.qemu.getConfig(world.sim.node, 8000)) as Record<string, unknown>;
+    const tpl = (world.sim.state.qemu.getConfig(world.sim.node, 8000)) as Record<string, unknown>;
     assert.equal(Number(tpl.template), 1);
     assert.match(String(tpl.scsi0), /size=32G/);
     // Clone 8001: one full clone of 8000, one start, one snapshot.
@@ -75,7 +75,7 @@ describe('provisionVm against phoenix-sim', () => {
     assert.equal(clones[0]!.details.full, true);
     assert.equal(count('qemu.start', 8001), 1);
     assert.equal(count('qemu.snapshot', 8001), 1);
-    const cfg = (await world.sim.state.qemu.getConfig(world.sim.node, 8001)) as Record<string, unknown>;
+    const cfg = (world.sim.state.qemu.getConfig(world.sim.node, 8001)) as Record<string, unknown>;
     assert.equal(cfg.cicustom, 'user=local:snippets/phoenix-8001-user.yml');
     assert.equal(cfg.ipconfig0, 'ip=10.0.0.101/24,gw=10.0.0.1');
     assert.equal(Number(cfg.cores), 4);

@@ -12,7 +12,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConfigError } from '../../config';
-import { toApplicationFailure } from '../../proxmox/application-failure';
+import { toApplicationFailure } from './application-failure';
 
 export async function classified<T>(operation: string, guest: string, body: () => Promise<T>): Promise<T> {
   try {

@@ -96,7 +96,9 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       const key = JSON.stringify([conn.host, conn.port, conn.tokenId, trust]);
       // One keep-alive client per connection setting; rebuilt if the config changes.
       if (!client || key !== clientKey) {
-        client?.close();
+        // Not awaited: close() lets requests still using the old client finish first, and a
+        // replaced pool that fails to close changes nothing for the new one.
+        client?.close().catch(() => undefined);
         client = connectPve({
           host: conn.host,
           port: conn.port,

@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { awaitWorkflowRun } from '../common/await-workflow';
 import { classified } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
+import { failedStepOf } from '../../shared/step-failure';
 
 export interface AwaitGuestRunInput {
   workflowId: string;
@@ -22,12 +23,11 @@ export function createAwaitGuestRun(deps: Pick<ProvisioningDeps, 'temporal'>) {
         await awaitWorkflowRun(deps.temporal().workflow.getHandle(workflowId), `waiting for ${workflowId}`);
       } catch (err) {
         if (err instanceof WorkflowFailedError) {
-          const cause = err.cause as (Error & { details?: unknown[] }) | undefined;
-          const step = (cause?.details?.[0] as { step?: string } | undefined)?.step;
+          const step = failedStepOf(err.cause);
           throw ApplicationFailure.create({
             type: 'PhoenixStepFailed',
             nonRetryable: true,
-            message: cause?.message ?? err.message,
+            message: err.cause?.message ?? err.message,
             details: step ? [{ step }] : [],
           });
         }

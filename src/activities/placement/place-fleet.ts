@@ -7,7 +7,7 @@
  */
 import { closure, ConfigError, guestGraph, resolveGuest, type Guest, type PhoenixConfig } from '../../config';
 import { placeGuests, type Placement, type PlacedGuest } from '../../planning/placement';
-import type { UpNode } from '../../workflows/fleet/up-types';
+import type { UpNode } from '../../shared/phoenix-up';
 import { classified } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { readClusterLive } from './cluster-live';

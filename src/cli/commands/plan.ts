@@ -9,10 +9,10 @@ import { buildLevels, guestGraph, loadConfig, planTargets, resolveGuest, type Gu
 import type { GuestInspection } from '../../shared/inspection';
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
-import { temporalSettings, TEMPORAL_HELP } from '../runs/temporal-options';
+import { temporalSettings } from '../runs/temporal-options';
 import type { SetupInspection } from '../../shared/setup';
 import { UsageError } from '../errors';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configDirArg, configJsonOptions, guestIdArgs } from '../shared-options';
 
 export interface PlanOptions {
   readonly configDir: string;
@@ -116,12 +116,9 @@ export const planCommand = defineCommand<PlanOptions, PlanResult>({
     'Options:',
     '  --offline          only the configuration: do not read the live state',
     '  --setup            also what `phoenix-client setup` would change on the host, step by step (read-only)',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, offline: { type: 'boolean', default: false }, setup: { type: 'boolean', default: false } },
+  options: { ...configJsonOptions, offline: { type: 'boolean', default: false }, setup: { type: 'boolean', default: false } },
   allowPositionals: true,
   parse: (args, env) => ({
     configDir: configDirArg(args, env),

@@ -1,15 +1,8 @@
 /** `phoenix-client restart <ID...>`: stop (if running), then start. `start` still provisions/converges. */
-import { defineCommand } from '../command';
-import { configDirOption, jsonOption } from '../shared-options';
-import { renderVerb, runVerb, VERB_HELP_TAIL, verbOptions, type VerbOptions, type VerbResult } from './stop';
+import { lifecycleVerbCommand } from '../runs/lifecycle-verbs';
 
-export const restartCommand = defineCommand<VerbOptions, VerbResult>({
-  name: 'restart',
+export const restartCommand = lifecycleVerbCommand({
+  verb: 'restart',
   summary: 'stop and start containers and VMs (no provisioning; see start)',
-  help: ['Usage: phoenix-client restart <ID...> [--config-dir DIR] [--json]', '', 'Stops each guest if it runs, then starts it.', ...VERB_HELP_TAIL].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
-  allowPositionals: true,
-  parse: (args, env) => verbOptions(args, env, 'restart'),
-  run: (options) => runVerb('restart', options),
-  render: renderVerb,
+  about: ['Usage: phoenix-client restart <ID...> [--config-dir DIR] [--json]', '', 'Stops each guest if it runs, then starts it.'],
 });

@@ -9,14 +9,13 @@ import { PhoenixKind } from '../../shared/search-attributes';
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
 import { checkCron, SCHEDULE_PREFIX, scheduleIdFrom, templateIdsArg } from '../schedules/schedule-spec';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, type ConfigJsonTemporalOptions } from '../shared-options';
 
 const ACTIONS = ['create', 'list', 'describe', 'pause', 'unpause', 'trigger', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
 
-export interface ScheduleOptions extends TemporalCliSettings {
+export interface ScheduleOptions extends ConfigJsonTemporalOptions {
   readonly action: Action;
   readonly id?: string;
   readonly templates?: number[];
@@ -24,8 +23,6 @@ export interface ScheduleOptions extends TemporalCliSettings {
   readonly note?: string;
   /** When a rebuild re-takes a template's clone snapshot (see RebuildTemplatesInput). */
   readonly refreshSnapshot?: 'changed' | 'always' | 'never';
-  readonly configDir: string;
-  readonly json: boolean;
 }
 
 export interface ScheduleInfo {
@@ -175,17 +172,14 @@ export const scheduleCommand = defineCommand<ScheduleOptions, ScheduleResult>({
     '                     with 7 fields; or @hourly, @daily, @weekly, @monthly, @yearly) (create)',
     '  --id NAME          schedule name (create)',
     '  --note TEXT        why it is paused or unpaused',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, templates: { type: 'string' }, cron: { type: 'string' }, id: { type: 'string' }, note: { type: 'string' }, 'refresh-snapshot': { type: 'string' } },
+  options: { ...configJsonOptions, templates: { type: 'string' }, cron: { type: 'string' }, id: { type: 'string' }, note: { type: 'string' }, 'refresh-snapshot': { type: 'string' } },
   allowPositionals: true,
   parse(args, env) {
     const [action, ...rest] = args.positionals;
     if (!ACTIONS.includes(action as Action)) throw new UsageError(`schedule needs one of ${ACTIONS.join(', ')}${action ? `, got ${JSON.stringify(action)}` : ''}`, 'schedule');
-    const common = { action: action as Action, configDir: configDirArg(args, env), json: args.values['json'] === true, ...temporalSettings(env) };
+    const common = { action: action as Action, ...configJsonTemporalArgs(args, env) };
     const note = typeof args.values['note'] === 'string' ? args.values['note'] : undefined;
     if (action === 'create') {
       if (rest.length > 0) throw new UsageError(`schedule create takes no positional arguments (got ${JSON.stringify(rest[0])}); use --id NAME`, 'schedule');

@@ -11,16 +11,13 @@ import { setupProgressQuery, setupWorkflowId, type SetupInput, type SetupResult 
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
-import { webUiUrl } from '../runs/guest-runs';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, JSON_HELP, jsonOption } from '../shared-options';
+import { startedByThisCall, webUiUrl } from '../runs/guest-runs';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, progressOnStderr, type ConfigJsonTemporalOptions } from '../shared-options';
 
-export interface SetupOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface SetupOptions extends ConfigJsonTemporalOptions {
   readonly node?: string;
   readonly wipeDisks: boolean;
   readonly detach: boolean;
-  readonly json: boolean;
   readonly progress: (line: string) => void;
 }
 
@@ -67,7 +64,7 @@ export async function setup(options: SetupOptions, env: Env = process.env): Prom
       staticSummary: `Setup of host ${node}${options.wipeDisks ? ' (may wipe disks)' : ''}`,
     });
     const description = await handle.describe();
-    const attached = description.startTime.getTime() < calledAt - 1000;
+    const attached = !startedByThisCall(description.startTime, calledAt);
     const run: SetupRunResult = { workflowId, runId: description.runId, attached, webUi: webUiUrl(options.uiUrl, client.options.namespace, workflowId, description.runId) };
     options.progress(`${attached ? 'attached to the setup in progress' : 'started'} ${workflowId}: ${run.webUi}`);
     if (attached && options.wipeDisks) options.progress('note: the run in progress keeps its own --wipe-disks setting');
@@ -131,14 +128,10 @@ export const setupCommand = defineCommand<SetupOptions, SetupRunResult>({
     '  --wipe-disks       allow erasing disks that hold data to create the configured pools',
     '  --yes              confirms --wipe-disks',
     '  --detach           start (or join) and return at once',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
   options: {
-    ...configDirOption,
-    ...jsonOption,
+    ...configJsonOptions,
     node: { type: 'string' },
     'wipe-disks': { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
@@ -151,13 +144,11 @@ export const setupCommand = defineCommand<SetupOptions, SetupRunResult>({
     if (!wipeDisks && args.values['yes'] === true) throw new UsageError('--yes only confirms --wipe-disks', 'setup');
     const node = args.values['node'];
     return {
-      configDir: configDirArg(args, env),
+      ...configJsonTemporalArgs(args, env),
       ...(typeof node === 'string' ? { node } : {}),
       wipeDisks,
       detach: args.values['detach'] === true,
-      json: args.values['json'] === true,
-      progress: (line) => void process.stderr.write(`${line}\n`),
-      ...temporalSettings(env),
+      progress: progressOnStderr().progress,
     };
   },
   run: (options) => setup(options),

@@ -15,16 +15,13 @@ import { UsageError } from '../errors';
 import { follow, followState, type FollowOutcome } from '../runs/follow';
 import { startOrAttach, webUiUrl, workflowIdFor, type GuestRun } from '../runs/guest-runs';
 import { progressPrinter } from '../runs/progress-printer';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, guestIdArgs, progressOnStderr, type ConfigJsonTemporalOptions } from '../shared-options';
 
-export interface StartOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface StartOptions extends ConfigJsonTemporalOptions {
   readonly ids: readonly number[];
   readonly detach: boolean;
   /** Do not provision the guests' dependencies first (refuse if one was never provisioned). */
   readonly noDeps?: boolean;
-  readonly json: boolean;
   /** Where live progress goes (stderr by default; tests collect it). */
   readonly progress: (line: string) => void;
   readonly tty: boolean;
@@ -171,22 +168,16 @@ export const startCommand = defineCommand<StartOptions, StartResult>({
     'Options:',
     '  --detach           start (or attach) and return at once, without following',
     '  --no-deps          do not provision dependencies first (refused if one was never provisioned)',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption, detach: { type: 'boolean', default: false }, 'no-deps': { type: 'boolean', default: false } },
+  options: { ...configJsonOptions, detach: { type: 'boolean', default: false }, 'no-deps': { type: 'boolean', default: false } },
   allowPositionals: true,
   parse: (args, env) => ({
-    configDir: configDirArg(args, env),
+    ...configJsonTemporalArgs(args, env),
     ids: guestIdArgs(args, 'start'),
     detach: args.values['detach'] === true,
     noDeps: args.values['no-deps'] === true,
-    json: args.values['json'] === true,
-    progress: (line) => void process.stderr.write(`${line}\n`),
-    tty: process.stderr.isTTY === true,
-    ...temporalSettings(env),
+    ...progressOnStderr(),
   }),
   run: start,
   render(result, options, output) {

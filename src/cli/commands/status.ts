@@ -6,13 +6,10 @@ import { progressQuery, type GuestProgress } from '../../shared/progress';
 import { connectClient } from '../../temporal/connection';
 import { defineCommand } from '../command';
 import { webUiUrl, workflowIdFor } from '../runs/guest-runs';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, guestIdArgs, type ConfigJsonTemporalOptions } from '../shared-options';
 
-export interface StatusOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface StatusOptions extends ConfigJsonTemporalOptions {
   readonly ids: readonly number[];
-  readonly json: boolean;
 }
 
 export interface GuestStatus {
@@ -68,10 +65,10 @@ export async function status(options: StatusOptions): Promise<GuestStatus[]> {
 export const statusCommand = defineCommand<StatusOptions, GuestStatus[]>({
   name: 'status',
   summary: "show a guest's latest provisioning run and its steps",
-  help: ['Usage: phoenix-client status <ID...> [--config-dir DIR] [--json]', '', 'Options:', CONFIG_DIR_HELP, JSON_HELP, '', TEMPORAL_HELP].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
+  help: ['Usage: phoenix-client status <ID...> [--config-dir DIR] [--json]', '', 'Options:', ...CONFIG_JSON_TEMPORAL_HELP].join('\n'),
+  options: configJsonOptions,
   allowPositionals: true,
-  parse: (args, env) => ({ configDir: configDirArg(args, env), ids: guestIdArgs(args, 'status'), json: args.values['json'] === true, ...temporalSettings(env) }),
+  parse: (args, env) => ({ ...configJsonTemporalArgs(args, env), ids: guestIdArgs(args, 'status') }),
   run: status,
   render(result, options, output) {
     if (options.json) return output.out(JSON.stringify(result, null, 2));

@@ -9,22 +9,19 @@ import { createHash } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { buildLevels, closure, clusterNodes, guestGraph, loadConfig, resolveGuest, type Guest, type PhoenixConfig } from '../../config';
 import { connectClient } from '../../temporal/connection';
-import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../workflows/fleet/up-types';
+import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../shared/phoenix-up';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
 import { follow } from '../runs/follow';
 import { webUiUrl, workflowIdFor } from '../runs/guest-runs';
 import { progressPrinter } from '../runs/progress-printer';
-import { temporalSettings, TEMPORAL_HELP, type TemporalCliSettings } from '../runs/temporal-options';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, guestIdArgs, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_JSON_TEMPORAL_HELP, configJsonOptions, configJsonTemporalArgs, guestIdArgs, progressOnStderr, type ConfigJsonTemporalOptions } from '../shared-options';
 
-export interface UpOptions extends TemporalCliSettings {
-  readonly configDir: string;
+export interface UpOptions extends ConfigJsonTemporalOptions {
   /** Undefined: --all. */
   readonly ids?: readonly number[];
   readonly concurrency: number;
   readonly workflowId?: string;
-  readonly json: boolean;
   readonly progress: (line: string) => void;
   readonly tty: boolean;
 }
@@ -141,14 +138,10 @@ export const upCommand = defineCommand<UpOptions, UpResult>({
     '  --all              every container and VM in the configuration',
     '  --concurrency N    guests provisioned at once per Proxmox node (default 2)',
     '  --workflow-id ID   the up workflow id (default phoenix-up-<hash of the IDs>)',
-    CONFIG_DIR_HELP,
-    JSON_HELP,
-    '',
-    TEMPORAL_HELP,
+    ...CONFIG_JSON_TEMPORAL_HELP,
   ].join('\n'),
   options: {
-    ...configDirOption,
-    ...jsonOption,
+    ...configJsonOptions,
     all: { type: 'boolean', default: false },
     concurrency: { type: 'string' },
     'workflow-id': { type: 'string' },
@@ -169,14 +162,11 @@ export const upCommand = defineCommand<UpOptions, UpResult>({
       throw new UsageError(`--workflow-id ${JSON.stringify(workflowId)}: use letters, digits, '.', '_' or '-'`, 'up');
     }
     return {
-      configDir: configDirArg(args, env),
+      ...configJsonTemporalArgs(args, env),
       ...(all ? {} : { ids: guestIdArgs(args, 'up') }),
       concurrency,
       ...(typeof workflowId === 'string' ? { workflowId } : {}),
-      json: args.values['json'] === true,
-      progress: (line) => void process.stderr.write(`${line}\n`),
-      tty: process.stderr.isTTY === true,
-      ...temporalSettings(env),
+      ...progressOnStderr(),
     };
   },
   run: up,

@@ -1,7 +1,7 @@
 /** `phoenix-client validate`: load the configuration and report every problem in it. */
 import { formatIssue, loadConfig, type ConfigIssue } from '../../config';
 import { defineCommand } from '../command';
-import { CONFIG_DIR_HELP, configDirArg, configDirOption, JSON_HELP, jsonOption } from '../shared-options';
+import { CONFIG_DIR_HELP, configDirArg, configJsonOptions, JSON_HELP } from '../shared-options';
 
 export interface ValidateOptions {
   readonly configDir: string;
@@ -36,7 +36,7 @@ export const validateCommand = defineCommand<ValidateOptions, ValidateResult>({
     CONFIG_DIR_HELP,
     JSON_HELP,
   ].join('\n'),
-  options: { ...configDirOption, ...jsonOption },
+  options: configJsonOptions,
   allowPositionals: false,
   parse: (args, env) => ({ configDir: configDirArg(args, env), json: args.values['json'] === true }),
   run: validate,

@@ -16,7 +16,8 @@
  */
 import { ServiceError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
-import { progressQuery, type GuestProgress, type StepProgress } from '../../shared/progress';
+import { progressQuery, type StepProgress } from '../../shared/progress';
+import { failedStepOf } from '../../shared/step-failure';
 
 export interface StepEvent {
   workflowId: string;
@@ -178,9 +179,8 @@ function runningDetail(payload: Parameters<typeof defaultPayloadConverter.fromPa
 function failureOf(err: unknown): FollowOutcome {
   if (err instanceof WorkflowFailedError) {
     if (err.cause instanceof CancelledFailure) return { ok: false, cancelled: true, error: 'cancelled' };
-    const cause = err.cause as (Error & { details?: unknown[] }) | undefined;
-    const step = (cause?.details?.[0] as { step?: string } | undefined)?.step;
-    return { ok: false, error: cause?.message ?? err.message, ...(step ? { failedStep: step } : {}) };
+    const step = failedStepOf(err.cause);
+    return { ok: false, error: err.cause?.message ?? err.message, ...(step ? { failedStep: step } : {}) };
   }
   return { ok: false, error: err instanceof Error ? err.message : String(err) };
 }

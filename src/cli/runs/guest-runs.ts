@@ -67,10 +67,17 @@ export async function startOrAttach(client: Client, guest: Guest, taskQueue: str
     staticSummary: `${guest.kind === 'lxc' ? 'Container' : 'VM'} ${guest.id} (${guest.name})`,
   });
   const description = await handle.describe();
-  // The start response does not say whether USE_EXISTING joined a run; a run that began
-  // before this call (with a second of slack for clock skew) was already there.
-  const started = description.startTime.getTime() >= calledAt - 1000;
+  const started = startedByThisCall(description.startTime, calledAt);
   return { id: guest.id, kind: guest.kind, name: guest.name, workflowId, runId: description.runId, started, handle };
+}
+
+/**
+ * Whether a start with USE_EXISTING began the run (rather than joining one in progress). The start
+ * response does not say; a run that began before the call (with a second of slack for clock
+ * skew) was already there.
+ */
+export function startedByThisCall(runStartTime: Date, calledAt: number): boolean {
+  return runStartTime.getTime() >= calledAt - 1000;
 }
 
 export function webUiUrl(base: string, namespace: string, workflowId: string, runId: string): string {

@@ -14,12 +14,12 @@
  * (the message says how to wait for it or cancel it). A cancelled verb ends CANCELED.
  */
 import { ApplicationFailure, executeChild, isCancellation, ParentClosePolicy, patched, proxyActivities } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { StepOutcome } from '../../shared/progress';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
 import { proxmoxTask, quickStep } from '../activity-presets';
 import { CANCELLATION_PASSES_THROUGH, RECONFIGURE_CHILD_ABANDONED, VERB_CHECKS_RUNNING_PROVISIONING } from '../patches';
+import { isAlreadyStarted } from '../already-started';
 import { describeFailure } from '../failure-text';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
@@ -92,7 +92,7 @@ export async function guestLifecycle(input: GuestLifecycleInput): Promise<GuestL
           if (g.kind === 'lxc') await executeChild(provisionLxc, { workflowId, args: [{ ctid: g.id }], ...closePolicy });
           else await executeChild(provisionVm, { workflowId, args: [{ vmid: g.id }], ...closePolicy });
         } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError || (err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') {
+          if (isAlreadyStarted(err)) {
             throw ApplicationFailure.nonRetryable(`${workflowId} is already running; wait for it (phoenix-client status ${g.id}) and reconfigure again`);
           }
           throw err;

@@ -27,18 +27,17 @@
 import {
   ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { PhoenixActivities } from '../../activities';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
 import { quickStep, templateWait } from '../activity-presets';
+import { isAlreadyStarted } from '../already-started';
 import { describeFailure } from '../failure-text';
+import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
 import { UP_ABANDONS_CHILDREN, UP_PLACES_ON_NODES } from '../patches';
-import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
-
-export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
+import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
 const placement = proxyActivities<Pick<PhoenixActivities, 'placeFleet'>>(quickStep);
@@ -131,7 +130,7 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean): 
           ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}) } : { ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
           : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError) && (err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      if (!isAlreadyStarted(err)) throw err;
       await waits.awaitGuestRun({ workflowId });
       return succeeded(true);
     }
@@ -140,19 +139,7 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean): 
   } catch (err) {
     // This run was cancelled (a child someone else cancelled is reported failed, like any other).
     if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return { ok: 'cancelled', cancellation: err };
-    const step = failedStep(err);
+    const step = failedStepOf(err);
     return { ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } };
   }
-}
-
-/** The step named by the first failure in the chain that carries one (the step tracker's details). */
-function failedStep(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    const details = (current as { details?: unknown[] }).details;
-    const step = (details?.[0] as { step?: unknown } | undefined)?.step;
-    if (typeof step === 'string') return step;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

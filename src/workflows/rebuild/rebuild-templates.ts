@@ -26,7 +26,7 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { isAlreadyStarted } from '../already-started';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { LxcActivities } from '../../activities/lxc/types';
 import { progressQuery } from '../../shared/progress';
@@ -126,7 +126,7 @@ async function provisionWhenFree(ctid: number): Promise<ProvisionLxcResult> {
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || attempt >= BUSY_ATTEMPTS) throw err;
+      if (!isAlreadyStarted(err) || attempt >= BUSY_ATTEMPTS) throw err;
       // Someone else's run of the template: wait for it to close (whatever its outcome), then run our own pass.
       if (patched(REBUILD_WAITS_THROUGH_ACTIVITY)) await waits.awaitGuestRun({ workflowId: lxcWorkflowId(ctid) }).catch(rethrowCancellation);
       else await sleep(BUSY_RETRY);

@@ -1,9 +1,11 @@
 // Maps Phoenix's classified PVE / SSH errors to Temporal ApplicationFailures, so activity
 // retry policies do the right thing: transient (locks, 5xx, dropped connections) retry
 // with backoff; bad parameters, permissions, auth, TLS pins fail fast as non-retryable.
+// Part of the activities' error classification (classify.ts): the client layers below
+// (src/proxmox, src/ssh) only throw their typed errors and know nothing of Temporal.
 import { ApplicationFailure } from '@temporalio/common';
-import { SshError } from '../ssh/errors';
-import { PveError } from './errors';
+import { PveError } from '../../proxmox/errors';
+import { SshError } from '../../ssh/errors';
 
 export interface FailureContext {
   /** What was being done, e.g. `clone CT 900 to 950`. */

@@ -2,7 +2,7 @@
  * Input and result of `phoenixUp` (the original's --LetsGo). The client computes the DAG from the
  * config (clone parents + dependencies) and hands it in; the workflow only schedules.
  *
- * Bundled into workflow code: types only.
+ * Shared by the workflow, the CLI and tests; types only.
  */
 export interface UpNode {
   id: number;
