@@ -27,3 +27,9 @@ export const VM_CONFIGURATION_TASK_PRESET = 'vm-configuration-task-preset';
 
 /** A leaf container takes its reconfigure snapshot (the original's `pre-configured`) after apply_configurations. */
 export const LEAF_PRE_CONFIGURED_SNAPSHOT = 'leaf-pre-configured-snapshot';
+
+/** A guest's clone step holds its source's clone lock (cloneLock workflow) for the clone only. */
+export const CLONE_SLOT_LOCK = 'clone-slot-lock';
+
+/** phoenixUp no longer keeps a second clone of a source from starting: the clone lock serialises clones only. */
+export const UP_CLONE_SLOTS = 'up-clone-slots';

@@ -4,7 +4,9 @@
  * (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`) runs as a child as soon as all its prerequisites
  * succeeded. Independent branches run in parallel, at most `concurrencyPerNode` per Proxmox node,
  * and never two clones of one source at once (PVE locks the source during a clone, so a second
- * one would only fail and retry). A failure stops only its dependants, which are reported skipped.
+ * one would only fail and retry): each child holds its source's clone lock for its clone step
+ * only (workflows/clone-lock), so siblings overlap in everything after the clone. A failure stops
+ * only its dependants, which are reported skipped.
  *
  * Children start only once their clone parent is done, so a guest's `ensure_parent_template`
  * finds the template ready and never starts a parent build by itself. When a run of a child's id
@@ -29,7 +31,7 @@ import { templateWait } from '../activity-presets';
 import { describeFailure } from '../failure-text';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_SLOTS } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from './up-types';
 
 export type { PhoenixUpInput, PhoenixUpResult } from './up-types';
@@ -42,6 +44,8 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   // Runs started before this change cancel-requested their children (the default) and reported
   // a cancelled child as failed; they replay that way.
   const abandonOnCancel = patched(UP_ABANDONS_CHILDREN);
+  // Runs started before the clone lock held a run slot per clone source for a child's whole run.
+  const childrenHoldCloneSlots = patched(UP_CLONE_SLOTS);
   const limit = input.concurrencyPerNode ?? 2;
   if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`concurrencyPerNode must be a positive integer, got ${limit}`, 'PhoenixBadInput');
   const nodes = new Map(input.nodes.map((n) => [n.id, n]));
@@ -79,7 +83,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       const n = nodes.get(id)!;
       if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
       if (runningOn(n.node) >= limit) continue;
-      if (n.parent !== undefined && cloningFrom(n.parent)) continue;
+      if (!childrenHoldCloneSlots && n.parent !== undefined && cloningFrom(n.parent)) continue;
       pending.delete(id);
       running.set(
         id,
