@@ -7,6 +7,7 @@
 import { PveAlreadyExists, PveWaitTimeout, type PveError, taskFailureError } from './errors';
 import { createGuestCommon, type GuestConfig } from './guest-common';
 import { diffLxcConfig, type LxcConfigDiff, type LxcConfigKeys } from './lxc-settings';
+import { pollDelayMs } from '../shared/poll-delay';
 import { abortError, sleep, type WaitOptions } from './poll';
 import type { TaskClient } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
@@ -116,7 +117,7 @@ export function createContainerClient(http: PveHttp, tasks: TaskClient) {
         if (opts.deadline !== undefined && Date.now() > opts.deadline) {
           throw new PveWaitTimeout(`timed out waiting for the conversion of ${label} to a template`);
         }
-        await sleep(opts.pollMs ?? 1000, opts.signal);
+        await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
       }
     }
 

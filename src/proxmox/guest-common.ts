@@ -1,6 +1,7 @@
 // What LXC containers and QEMU VMs share on the API: status, config reads, snapshots,
 // start/stop semantics and the config-polling waits. `kind` picks the URL subtree.
 import { isAlreadyRunning, isNotRunning, PveNotFound, PveWaitTimeout } from './errors';
+import { pollDelayMs } from '../shared/poll-delay';
 import { abortError, sleep, type WaitOptions } from './poll';
 import type { TaskClient, TaskWaitOptions } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
@@ -146,7 +147,7 @@ export function createGuestCommon(http: PveHttp, tasks: TaskClient, kind: GuestK
           `timed out waiting for ${what} of ${label}` + (cfg.lock ? ` (still locked: ${cfg.lock}; if nothing is running on the host, \`${kind === 'lxc' ? 'pct' : 'qm'} unlock ${vmid}\`)` : ''),
         );
       }
-      await sleep(opts.pollMs ?? 1000, opts.signal);
+      await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
     }
   }
 

@@ -15,6 +15,7 @@
 // Across runs: job ids name the run, so a later run of the same step (after a cancel, say)
 // has another id; `listJobs` finds the jobs of a step whatever run started them, so the later
 // run can wait for one still running instead of starting a second beside it.
+import { pollDelayMs } from '../shared/poll-delay';
 import { abortError, sleep, type WaitOptions } from '../proxmox/poll';
 import { GuestJobFailed, SshCommandFailed, SshTimeout } from './errors';
 import type { Pct } from './pct';
@@ -185,7 +186,7 @@ export function createJobs(pct: Pct) {
       if (opts.deadline !== undefined && Date.now() > opts.deadline) {
         throw new SshTimeout(`job ${jobId} in CT ${ctid} is still running after ${Math.round((Date.now() - started) / 1000)} s; a retry re-attaches to it`);
       }
-      await sleep(opts.pollMs ?? 2000, opts.signal);
+      await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
     }
   }
 
