@@ -167,3 +167,26 @@ export function listedWorkflowIds(page: { $$eval: Page['$$eval'] }): Promise<str
     ),
   ]);
 }
+
+/** A clone task's interval, in ms of the simulator's uptime (see cloneIntervals). */
+export interface CloneInterval {
+  source: number;
+  newid: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The UPID's pstart field is the simulator's uptime in hundredths of a second when the task began;
+ * the ledger entry's time is when it ended (wall clock). The wall clock of the simulator's start is
+ * at most min(end - pstart) over all tasks (a task takes >= 0 ms), so ends are mapped with that.
+ */
+export function cloneIntervals(entries: LedgerEntry[]): CloneInterval[] {
+  const tasks = entries
+    .filter((e) => typeof e.details?.upid === 'string')
+    .map((e) => ({ e, pstartMs: parseInt(String(e.details!.upid).split(':')[3]!, 16) * 10, endWall: Date.parse(e.time) }));
+  const offset = Math.min(...tasks.map((t) => t.endWall - t.pstartMs));
+  return tasks
+    .filter((t) => t.e.kind === 'lxc.clone')
+    .map((t) => ({ source: t.e.vmid!, newid: Number(t.e.details!.newid), start: t.pstartMs, end: t.endWall - offset }));
+}
