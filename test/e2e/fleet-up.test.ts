@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startStack, type LedgerEntry, type Stack } from '../../scripts/lib/stack';
+import { startStack, type Stack } from '../../scripts/lib/stack';
 import type { PhoenixUpResult } from '../../src/workflows/fleet/up-types';
 import { cloneIntervals, configCopy, countBy, ledgerText, SIDE_EFFECTS, target, temporalClient, TIME_SCALE, waitFor, type CloneInterval, type ConfigCopy } from './helpers';
 
