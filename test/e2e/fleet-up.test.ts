@@ -35,6 +35,8 @@ describe('phoenix-client up', () => {
     for (const id of [900, 901, 902, 920, 950, 952]) assert.match(run.stdout, new RegExp(`succeeded CT ${id}`));
     assert.match(run.stdout, /boot order: 950, 952/);
     assert.match(run.stderr, /started phoenix-up-[0-9a-f]{12}/);
+    // The follower learns the children from the fleet run's own query and shows their last steps.
+    for (const id of [900, 950, 952]) assert.match(run.stderr, new RegExp(`\\[CT ${id}\\] \\S+ start_container`), `CT ${id}'s steps are shown:\n${run.stderr}`);
 
     const ledger = await stack.ledger();
     const why = `\nledger:\n${ledgerText(ledger.filter((e) => e.details?.upid))}`;
@@ -45,18 +47,16 @@ describe('phoenix-client up', () => {
     );
     const clones = cloneIntervals(ledger);
     const text = clones.map((c) => `${c.source}→${c.newid} [${c.start}, ${c.end}]`).join('\n');
-    let parallel = 0;
     for (const a of clones) {
       for (const b of clones) {
         if (a.newid >= b.newid || !overlap(a, b)) continue;
         assert.notEqual(a.source, b.source, `two clones of ${a.source} ran at once:\n${text}${why}`);
-        parallel++;
       }
     }
-    assert.ok(parallel > 0, `no two clones from different sources overlapped:\n${text}`);
 
     // The clone lock serialises only the clones of one source (checked above from the tasks);
-    // the rest of the children cloned from 900 (901, 902) overlaps.
+    // the rest of the children cloned from 900 (901, 902) overlaps: branches run in parallel.
+    // (Clone tasks of different sources no longer line up in time: each follows its own parent.)
     const upId = /started (phoenix-up-[0-9a-f]{12})/.exec(run.stderr)![1]!;
     const client = await temporalClient(stack);
     try {

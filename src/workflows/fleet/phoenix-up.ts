@@ -22,10 +22,11 @@
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo,
+  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { LifecycleActivities } from '../../activities/lifecycle';
+import { upProgressQuery } from '../../shared/progress';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
 import { templateWait } from '../activity-presets';
 import { describeFailure } from '../failure-text';
@@ -59,6 +60,12 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const settled = new Map<number, 'ok' | 'failed' | 'skipped'>();
   const running = new Map<number, Promise<void>>();
   const pending = new Set([...nodes.keys()].sort((a, b) => a - b));
+
+  // A query changes no history: old runs answer it too.
+  setHandler(upProgressQuery, () => ({
+    running: [...running.keys()],
+    settled: [...settled].filter(([, state]) => state !== 'skipped').map(([id]) => id),
+  }));
 
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
