@@ -93,7 +93,7 @@ export default tseslint.config(
       parserOptions: {
         projectService: {
           // The few JavaScript entry points are outside tsconfig.json's include.
-          allowDefaultProject: ['bin/*.js', 'packages/*/bin/*.js', 'scripts/*.mjs', 'eslint.config.mjs'],
+          allowDefaultProject: ['bin/*.js', 'packages/*/bin/*.js', 'scripts/*.mjs', 'bench/lib/*.js', 'eslint.config.mjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

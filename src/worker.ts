@@ -7,6 +7,7 @@
  * PHOENIX_LOG_LEVEL, PHOENIX_METRICS_ADDRESS, PHOENIX_WORKFLOW_BUNDLE (src/workflow-bundle.ts).
  * SIGINT/SIGTERM start a graceful shutdown (the SDK Runtime installs the handlers).
  */
+import { closeIdleSshConnections } from './ssh/pool';
 import { connectWorker, describeTarget } from './temporal/connection';
 import { installRuntimeLogging } from './temporal/runtime-logging';
 import { createPhoenixWorker } from './worker-factory';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     await worker.run();
     console.log('phoenix-worker: stopped');
   } finally {
+    closeIdleSshConnections();
     await connection.close();
   }
 }

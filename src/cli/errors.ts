@@ -2,7 +2,9 @@
  * How `phoenix-client` ends. Bad input of any kind (arguments, config, an ID that names no guest)
  * exits 2 and changes nothing; anything that went wrong while acting exits 1.
  */
-import { ConfigError, UnknownGuestError } from '../config';
+// The small modules, not the config layer's index (which loads zod for every command).
+import { UnknownGuestError } from '../config/guest';
+import { ConfigError } from '../config/issues';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

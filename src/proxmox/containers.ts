@@ -8,6 +8,7 @@ import { PveAlreadyExists, PveWaitTimeout, type PveError, taskFailureError } fro
 import { createGuestCommon, type GuestConfig } from './guest-common';
 import { diffLxcConfig, type LxcConfigDiff, type LxcConfigKeys } from './lxc-settings';
 import { abortError } from '../shared/abort';
+import { pollDelayMs } from '../shared/poll-delay';
 import { sleep, type WaitOptions } from './poll';
 import type { TaskClient } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
@@ -119,7 +120,7 @@ export function createContainerClient(http: PveHttp, tasks: TaskClient) {
         if (opts.deadline !== undefined && Date.now() > opts.deadline) {
           throw new PveWaitTimeout(`timed out waiting for the conversion of ${label} to a template`);
         }
-        await sleep(opts.pollMs ?? 1000, opts.signal);
+        await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
       }
     }
 

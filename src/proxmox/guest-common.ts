@@ -2,6 +2,7 @@
 // start/stop semantics and the config-polling waits. `kind` picks the URL subtree.
 import { isAlreadyRunning, isNotRunning, PveNotFound, PveWaitTimeout } from './errors';
 import { abortError } from '../shared/abort';
+import { pollDelayMs } from '../shared/poll-delay';
 import { sleep, type WaitOptions } from './poll';
 import type { TaskClient, TaskWaitOptions } from './tasks';
 import { apiPath, type PveHttp, type PveParams } from './transport';
@@ -147,7 +148,7 @@ export function createGuestCommon(http: PveHttp, tasks: TaskClient, kind: GuestK
           `timed out waiting for ${what} of ${label}` + (cfg.lock ? ` (still locked: ${cfg.lock}; if nothing is running on the host, \`${kind === 'lxc' ? 'pct' : 'qm'} unlock ${vmid}\`)` : ''),
         );
       }
-      await sleep(opts.pollMs ?? 1000, opts.signal);
+      await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
     }
   }
 

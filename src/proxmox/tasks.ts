@@ -6,6 +6,7 @@
 // with `findRunning` instead of starting the work a second time.
 import { LOST_TASK_EXITSTATUS, PveBadRequest, PveError, PveNotFound, PveTaskLost, PveWaitTimeout, taskFailureError } from './errors';
 import { abortError } from '../shared/abort';
+import { pollDelayMs } from '../shared/poll-delay';
 import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 import { parseUpid } from './upid';
@@ -121,7 +122,6 @@ export function createTaskClient(http: PveHttp) {
   async function wait(upid: string, opts: TaskWaitOptions = {}): Promise<TaskResult> {
     const parsed = parseUpid(upid);
     const what = opts.what ?? `${parsed.type} task ${parsed.id ? `for ${parsed.id} ` : ''}on ${parsed.node}`;
-    const pollMs = opts.pollMs ?? 1000;
     const graceMs = opts.notFoundGraceMs ?? 10_000;
     const unreachableMs = opts.unreachableMs ?? 60_000;
     const started = Date.now();
@@ -160,7 +160,7 @@ export function createTaskClient(http: PveHttp) {
         const logTailLines = await logTail(upid, opts.logTailLines ?? 20).catch(() => []);
         throw taskFailureError(what, { upid, exitstatus, logTail: logTailLines });
       }
-      await sleep(pollMs, opts.signal);
+      await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
     }
   }
 

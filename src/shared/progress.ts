@@ -28,6 +28,20 @@ export interface GuestProgress {
 
 export const progressQuery = defineQuery<GuestProgress>('progress');
 
+/**
+ * `phoenixUp`'s answer for its children, so a follower asks one workflow which children to look
+ * at instead of every child each round (and never a closed child twice: each query of a closed
+ * run makes a worker replay its history).
+ */
+export interface UpProgress {
+  /** Children started and not yet settled. */
+  running: number[];
+  /** Children that succeeded or failed (skipped ones never ran). */
+  settled: number[];
+}
+
+export const upProgressQuery = defineQuery<UpProgress>('upProgress');
+
 /** Every activity step returns what it did, for the progress view and the result. */
 export interface StepOutcome {
   changed: boolean;

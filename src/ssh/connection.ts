@@ -1,10 +1,9 @@
 // Host-key-checked SSH connections to a PVE host.
 //
-// One connection per activity attempt, not a shared pool: an attempt that is cancelled
-// closes exactly its own connection (and so every channel it opened); nothing is shared
-// between attempts that may target different hosts; OpenSSH limits channels per
-// connection (MaxSessions 10) anyway; and a handshake costs milliseconds next to the
-// pct/zfs work it carries. `withSshConnection` scopes one to a function call.
+// A connection serves one activity attempt at a time: a cancelled attempt closes exactly the
+// connection it holds (and so every channel it opened), and OpenSSH's channel limit per
+// connection (MaxSessions 10) never binds. Workers lend connections an attempt has finished
+// with to the next one for the same target (pool.ts).
 import { Client, type ConnectConfig } from 'ssh2';
 import { abortError } from '../shared/abort';
 import { SshAuthFailed, SshDisconnected, SshError, SshHostKeyMismatch, SshTimeout } from './errors';
@@ -133,14 +132,4 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection
   opts.signal?.addEventListener('abort', close, { once: true });
 
   return { target, client, closed, isOpen: () => open, close };
-}
-
-/** Opens a connection for the duration of `fn` and always closes it. */
-export async function withSshConnection<T>(opts: SshConnectOptions, fn: (conn: SshConnection) => Promise<T>): Promise<T> {
-  const conn = await connectSsh(opts);
-  try {
-    return await fn(conn);
-  } finally {
-    conn.close();
-  }
 }

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+// Types only: the worker package (its native core) is loaded by connectWorker alone, never by the CLI.
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 
 /**
  * Where Phoenix finds Temporal, following Temporal's own conventions so one worker
@@ -70,6 +71,7 @@ export async function connectWorker(
   overrides: TemporalTargetOverrides = {},
 ): Promise<{ connection: NativeConnection; target: TemporalTarget }> {
   const target = resolveTemporalTarget(overrides);
+  const { NativeConnection } = await import('@temporalio/worker');
   const connection = await NativeConnection.connect(target.connectionOptions);
   return { connection, target };
 }

@@ -12,3 +12,4 @@ export { guestLifecycle } from './fleet/guest-lifecycle';
 export { inspectGuests } from './inspect-guests';
 export { setupHypervisor } from './setup/setup-hypervisor';
 export { inspectHostSetup } from './setup/inspect-setup';
+export { cloneLock } from './clone-lock/clone-lock';

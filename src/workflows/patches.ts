@@ -30,3 +30,9 @@ export const LEAF_PRE_CONFIGURED_SNAPSHOT = 'leaf-pre-configured-snapshot';
 
 /** phoenixUp on several nodes asks placeFleet for its DAG (node per guest, routes, per-node template copies). */
 export const UP_PLACES_ON_NODES = 'up-places-on-nodes';
+
+/** A guest's clone step holds its source's clone lock (cloneLock workflow) for the clone only. */
+export const CLONE_SLOT_LOCK = 'clone-slot-lock';
+
+/** phoenixUp no longer keeps a second clone of a source from starting: the clone lock serialises clones only. */
+export const UP_CLONE_SLOTS = 'up-clone-slots';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMANDS, main } from '../../src/cli/main';
+import { loadCommands, main } from '../../src/cli/main';
 import { SHIPPED_CONFIG_DIR } from '../config/fixtures';
 import { capture } from './run-cli';
 
@@ -9,7 +9,7 @@ describe('phoenix-client', () => {
     const io = capture();
     assert.equal(await main(['--help'], io, {}), 0);
     const text = io.stdout.join('\n');
-    for (const c of COMMANDS) assert.match(text, new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    for (const c of await loadCommands()) assert.match(text, new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
   test('no command prints the usage to stderr and exits 2', async () => {
@@ -19,7 +19,7 @@ describe('phoenix-client', () => {
   });
 
   test('every command has --help', async () => {
-    for (const c of COMMANDS) {
+    for (const c of await loadCommands()) {
       const io = capture();
       assert.equal(await main([c.name, '--help'], io, {}), 0);
       assert.match(io.stdout.join('\n'), new RegExp(`^Usage: phoenix-client ${c.name}`));

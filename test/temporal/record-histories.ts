@@ -13,7 +13,8 @@
  * Scenarios: the LXC chain (900 from an ostemplate, 901 with the GPU feature, 920, the leaf
  * 950), a VM template with cloud-init and its clone (8000, 8001), `up --all` (with a guest that
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
- * cancelled during a guest job and an `up` cancelled while its child runs.
+ * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
+ * template through its clone lock (`cloneLock`).
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -125,6 +126,17 @@ const scenarios: Array<{ title: string; cluster?: true; run(r: Recorder): Promis
       await cli(r.stack, ['cancel', '955']);
       await closed(r.client, 'phoenix-lxc-955');
       await r.record('phoenix-lxc-955', 'provision-lxc-955-cancelled');
+    },
+  },
+  {
+    title: 'clone slots: up 901 902, two clones of 900 through its clone lock',
+    async run(r) {
+      await cli(r.stack, ['up', '901', '902', '--workflow-id', 'phoenix-up-record-clone-slots']);
+      await r.record('phoenix-up-record-clone-slots', 'phoenix-up-clone-slots');
+      await r.record('phoenix-lxc-901', 'provision-lxc-901-clone-slot');
+      await r.record('phoenix-lxc-902', 'provision-lxc-902-clone-slot');
+      // Still open (it closes after a while idle): the history so far replays all the same.
+      await r.record('phoenix-clone-lock-pve-900', 'clone-lock-900');
     },
   },
   {

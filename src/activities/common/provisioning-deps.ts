@@ -14,7 +14,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, sshFor, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
-import { withSshConnection } from '../../ssh/connection';
+import { createSshPool } from '../../ssh/pool';
 import type { HostKeyPin } from '../../ssh/host-key';
 import { KnownHostsSyntaxError, parseKnownHosts } from '../../ssh/known-hosts';
 import { commandRunner, type CommandRunner } from '../../ssh/exec';
@@ -36,7 +36,7 @@ export interface ProvisioningDeps {
   loadConfig(): Promise<PhoenixConfig>;
   connection(): Promise<PveConnection>;
   pve(): Promise<PveClient>;
-  /** A fresh, host-key-checked SSH connection to `node` (default: the API node) for the duration of `fn`. */
+  /** A host-key-checked SSH connection to `node` (default: the API node) for the duration of `fn`, reused from the worker's pool when one is idle. */
   withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, node?: string): Promise<T>;
   temporal(): Client;
   taskQueue: string;
@@ -70,6 +70,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
   const retryDeadline = durationFrom(env, 'PHOENIX_RETRY_DEADLINE', 60_000, 'at least 1 minute such as "2h" or "90m"');
   let client: PveClient | undefined;
   let clientKey = '';
+  const sshPool = createSshPool();
 
   // Every activity asks for the config (and the connection derived from it) several times;
   // the files are read and validated again only when one of them changed on disk, so an
@@ -115,7 +116,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       const ssh = node === undefined ? conn.ssh : sshFor(conn, node);
       const secret = sshSecret(env);
       const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
-      return withSshConnection(
+      return sshPool.with(
         {
           host: ssh.host,
           port: ssh.port,

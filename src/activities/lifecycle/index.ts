@@ -3,11 +3,13 @@ import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { createAwaitGuestRun } from './await-guest-run';
 import { createGuestVerbs } from './guest-verbs';
 import { createProvisioningInProgress } from './provisioning-in-progress';
+import { createRequestCloneSlot } from './request-clone-slot';
 
 export function createLifecycleActivities(deps: ProvisioningDeps) {
   return {
     awaitGuestRun: createAwaitGuestRun(deps),
     provisioningInProgress: createProvisioningInProgress(deps),
+    requestCloneSlot: createRequestCloneSlot(deps),
     ...createGuestVerbs(deps),
   };
 }

@@ -18,9 +18,8 @@ import { classified, permanent } from '../common/classify';
 import { appliedMarker, APPLIED_DIR, type ComposedScript } from '../common/guest-scripts';
 import { cancellation, heartbeat } from '../common/heartbeat';
 import { sleep } from '../common/sleep';
+import { pollDelayMs } from '../../shared/poll-delay';
 import type { HostSession, ProvisioningDeps } from '../common/provisioning-deps';
-
-const POLL_MS = 2_000;
 
 export interface GuestJobRequest {
   ctid: number;
@@ -56,7 +55,7 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
       const { started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text });
       heartbeat({ jobId: req.jobId, state: started ? 'started' : 're-attached' });
       const signal = cancellation();
-      for (;;) {
+      for (let polls = 1; ; polls++) {
         const status = await host.jobs.jobStatus(req.ctid, req.jobId, { logLines: 15 });
         heartbeat({ jobId: req.jobId, state: status.state, logTail: status.logTail.slice(-2000) });
         if (status.state === 'succeeded') break;
@@ -68,7 +67,7 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
             'PhoenixGuestScriptFailed',
           );
         }
-        await sleep(POLL_MS, signal);
+        await sleep(pollDelayMs(polls), signal);
       }
       await markApplied(host, req, marker);
       return { changed: true, summary: `${started ? 'ran' : 'finished'} job ${req.jobId}${hostChange ? `; ${hostChange}` : ''}` };
@@ -88,12 +87,12 @@ export function stepKeyOf(req: Pick<GuestJobRequest, 'kind' | 'name'>): string {
  */
 async function earlierJob(host: HostSession, req: GuestJobRequest): Promise<string | undefined> {
   const signal = cancellation();
-  for (;;) {
+  for (let polls = 1; ; polls++) {
     const others = (await host.jobs.listJobs(req.ctid, stepKeyOf(req))).filter((j) => j.jobId !== req.jobId);
     const running = others.find((j) => j.state === 'running');
     if (!running) return others.find((j) => j.state === 'succeeded' && j.scriptSha256 === req.script.sha256)?.jobId;
     heartbeat({ jobId: running.jobId, state: `waiting for job ${running.jobId} of an earlier run to end` });
-    await sleep(POLL_MS, signal);
+    await sleep(pollDelayMs(polls), signal);
   }
 }
 

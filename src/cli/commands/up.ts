@@ -12,6 +12,7 @@ import { connectClient } from '../../temporal/connection';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../shared/phoenix-up';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
+import { upProgressQuery } from '../../shared/progress';
 import { follow } from '../runs/follow';
 import { webUiUrl, workflowIdFor } from '../runs/guest-runs';
 import { progressPrinter } from '../runs/progress-printer';
@@ -92,8 +93,15 @@ export async function up(options: UpOptions): Promise<UpResult> {
     const webUi = webUiUrl(options.uiUrl, client.options.namespace, workflowId, runId);
     options.progress(`started ${workflowId}: ${webUi}`);
     const printer = progressPrinter(options.progress, options.tty);
+    const childIds = new Map(nodes.map((n) => [n.id, workflowIdFor({ kind: n.kind, id: n.id })]));
     const outcome = await follow(client, handle, {
-      related: nodes.map((n) => workflowIdFor({ kind: n.kind, id: n.id })),
+      related: [...childIds.values()],
+      // One query of the fleet run says which children to look at.
+      children: async (target) => {
+        const named = await target.query(upProgressQuery);
+        const ids = (list: number[]) => list.map((id) => childIds.get(id)).filter((id): id is string => id !== undefined);
+        return { running: ids(named.running), settled: ids(named.settled) };
+      },
       onStep: printer.step,
       onDetail: printer.detail,
       onConnection: printer.connection,

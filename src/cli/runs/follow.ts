@@ -8,7 +8,9 @@
  * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
  * `FollowState`, so a template two leaves need is reported once. A run that has closed is
  * queried once more for its final states, then never again (each query of a closed run makes a
- * worker replay its whole history).
+ * worker replay its whole history). A fleet run (`up`) names its running and settled children in
+ * one query, so the follower looks only at those, several at a time, and stops as soon as the
+ * fleet run closes (one last look at the children it had not yet seen closed).
  *
  * Temporal going away is not the run failing: the wait for the result reconnects, with a
  * visible line, for up to `reconnectForMs`, and a run whose end was not seen is reported as
@@ -64,7 +66,16 @@ export interface FollowOptions {
   reconnectForMs?: number;
   /** Shared by the follows of one invocation. */
   state?: FollowState;
+  /**
+   * The target is a fleet run (`phoenixUp`) that names its children: each round asks it which
+   * children run or settled, and only those are looked at (a child not started yet is not asked,
+   * a child already reported closed is never asked again). The target itself has no steps.
+   */
+  children?: (target: WorkflowHandle) => Promise<{ running: string[]; settled: string[] }>;
 }
+
+/** Runs looked at at once (each look is one or two calls to Temporal). */
+const POLL_PARALLELISM = 8;
 
 const DEFAULT_RECONNECT_MS = 60 * 60 * 1000;
 
@@ -109,15 +120,37 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     return false;
   };
 
+  const look = (workflowId: string, runId: string | undefined) =>
+    pollRun(workflowId, runId).catch(() => false); // not started yet, not queryable, Temporal away: next round
+
+  /** The runs worth a look this round: the target and its related runs, or what a fleet run names. */
+  const targetRunId = (target as { firstExecutionRunId?: string }).firstExecutionRunId;
+  const closedChildren = new Set<string>();
+  const toLook = async (): Promise<Array<readonly [string, string | undefined]>> => {
+    if (!options.children) return [[target.workflowId, targetRunId], ...related.map((id) => [id, undefined] as const)];
+    targetStart = 0; // a fleet run's children all belong to it
+    const named = done ? undefined : await options.children(target).catch(() => undefined);
+    // Once the fleet run has closed (or cannot answer), the children not yet seen closed get a last look.
+    const ids = named ? [...named.running, ...named.settled] : related;
+    return ids.filter((id) => !closedChildren.has(id)).map((id) => [id, undefined] as const);
+  };
+
   const poll = async () => {
-    const targetRunId = (target as { firstExecutionRunId?: string }).firstExecutionRunId;
-    for (const [workflowId, runId] of [[target.workflowId, targetRunId] as const, ...related.map((id) => [id, undefined] as const)]) {
-      await pollRun(workflowId, runId).catch(() => undefined); // not started yet, not queryable, Temporal away: next round
+    const runs = await toLook();
+    for (let i = 0; i < runs.length; i += POLL_PARALLELISM) {
+      await Promise.all(
+        runs.slice(i, i + POLL_PARALLELISM).map(async ([workflowId, runId]) => {
+          if ((await look(workflowId, runId)) && options.children) closedChildren.add(workflowId);
+        }),
+      );
+      if (done && !options.children) break; // the target closed: its final look comes next
     }
   };
 
   while (!done) {
-    await poll();
+    // The round and the pause both end as soon as the run closes.
+    await Promise.race([result, poll()]);
+    if (done) break;
     await Promise.race([result, new Promise((r) => setTimeout(r, options.pollMs ?? 1000))]);
   }
   await poll().catch(() => undefined); // the final states

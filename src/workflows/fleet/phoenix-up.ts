@@ -4,7 +4,9 @@
  * (`phoenix-lxc-<ctid>` / `phoenix-vm-<vmid>`) runs as a child as soon as all its prerequisites
  * succeeded. Independent branches run in parallel, at most `concurrencyPerNode` per Proxmox node,
  * and never two clones of one source at once (PVE locks the source during a clone, so a second
- * one would only fail and retry). A failure stops only its dependants, which are reported skipped.
+ * one would only fail and retry): each child holds its source's clone lock for its clone step
+ * only (workflows/clone-lock), so siblings overlap in everything after the clone. A failure stops
+ * only its dependants, which are reported skipped.
  *
  * Children start only once their clone parent is done, so a guest's `ensure_parent_template`
  * finds the template ready and never starts a parent build by itself. When a run of a child's id
@@ -25,10 +27,11 @@
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo,
+  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { PhoenixActivities } from '../../activities';
+import { upProgressQuery } from '../../shared/progress';
 import { lxcWorkflowId, vmWorkflowId } from '../../shared/workflow-ids';
 import { quickStep, templateWait } from '../activity-presets';
 import { isAlreadyStarted } from '../already-started';
@@ -36,7 +39,7 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN, UP_PLACES_ON_NODES } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_SLOTS, UP_PLACES_ON_NODES } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
@@ -48,6 +51,8 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   // Runs started before this change cancel-requested their children (the default) and reported
   // a cancelled child as failed; they replay that way.
   const abandonOnCancel = patched(UP_ABANDONS_CHILDREN);
+  // Runs started before the clone lock held a run slot per clone source for a child's whole run.
+  const childrenHoldCloneSlots = patched(UP_CLONE_SLOTS);
   const limit = input.concurrencyPerNode ?? 2;
   if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`concurrencyPerNode must be a positive integer, got ${limit}`, 'PhoenixBadInput');
   // Several nodes: the DAG comes from placement (recorded in history, so a replay never moves a guest).
@@ -63,6 +68,12 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const settled = new Map<number, 'ok' | 'failed' | 'skipped'>();
   const running = new Map<number, Promise<void>>();
   const pending = new Set([...nodes.keys()].sort((a, b) => a - b));
+
+  // A query changes no history: old runs answer it too.
+  setHandler(upProgressQuery, () => ({
+    running: [...running.keys()],
+    settled: [...settled].filter(([, state]) => state !== 'skipped').map(([id]) => id),
+  }));
 
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
@@ -87,7 +98,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       const n = nodes.get(id)!;
       if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
       if (runningOn(n.node) >= limit) continue;
-      if (n.parent !== undefined && cloningFrom(n.parent)) continue;
+      if (!childrenHoldCloneSlots && n.parent !== undefined && cloningFrom(n.parent)) continue;
       pending.delete(id);
       running.set(
         id,

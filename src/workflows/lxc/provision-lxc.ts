@@ -3,7 +3,7 @@
  * an idempotent activity, so running this workflow again on a finished container changes
  * nothing and is quick. Workflow id: `phoenix-lxc-<ctid>` (see shared/workflow-ids).
  */
-import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LxcActivities } from '../../activities/lxc/types';
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
@@ -11,7 +11,8 @@ import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
 import { guestJob, healthProbe, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
-import { LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
+import { CLONE_SLOT_LOCK, LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
+import { withCloneSlot } from '../clone-lock/clone-slot';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
@@ -38,7 +39,9 @@ const preflight = proxyActivities<PreflightActivities>(quickStep);
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
 function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
   const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
-  return { tasks: proxy(proxmoxTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
+  // A clone holding its source's slot releases it only once the activity has really stopped.
+  const cloneTask = { ...proxmoxTask, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
 }
 
 export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionLxcResult> {
@@ -63,7 +66,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   });
   if (!plan) throw new Error('unreachable: plan not loaded');
   const p: LxcPlan = plan;
-  const { tasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
+  const { tasks, cloneTasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
 
   if (p.source.kind === 'clone') {
     const { parentCtid, parentSnapshot, parentNode, parentCopyOf } = p.source;
@@ -83,7 +86,10 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
     tracker.skip('ensure_parent_template', 'created from an ostemplate');
   }
 
-  await tracker.run('ensure_container_defined', () => tasks.ensureContainerDefined(p).then(record('ensure_container_defined')));
+  // The clone holds its source's clone slot (PVE locks the source for the clone task); runs
+  // recorded before the lock replay without it.
+  const cloneSlot = p.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: p.node, source: p.source.parentCtid, target: { kind: 'lxc' as const, id: p.ctid } } : undefined;
+  await tracker.run('ensure_container_defined', () => (cloneSlot ? withCloneSlot(cloneSlot, () => cloneTasks.ensureContainerDefined(p)) : tasks.ensureContainerDefined(p)).then(record('ensure_container_defined')));
   await tracker.run('apply_configurations', () => tasks.applyConfigurations(p).then(record('apply_configurations')));
   if (patched(LEAF_PRE_CONFIGURED_SNAPSHOT)) {
     // The point the original's `pre-configured` marked: defined and configured, before shared

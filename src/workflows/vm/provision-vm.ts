@@ -4,7 +4,7 @@
  * cloud-init's first boot (which runs the VM's features), then snapshot or convert to a
  * template. Workflow id: `phoenix-vm-<vmid>`.
  */
-import { patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
@@ -13,7 +13,8 @@ import type { VmPlan } from '../../shared/vm-plan';
 import { guestJob, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
-import { VM_CONFIGURATION_TASK_PRESET } from '../patches';
+import { CLONE_SLOT_LOCK, VM_CONFIGURATION_TASK_PRESET } from '../patches';
+import { withCloneSlot } from '../clone-lock/clone-slot';
 
 export interface ProvisionVmInput {
   vmid: number;
@@ -35,7 +36,9 @@ const preflight = proxyActivities<PreflightActivities>(quickStep);
 /** The long steps' proxies, with the worker's heartbeat timeout (from the plan) when it set one. */
 function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: string | undefined) {
   const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
-  return { tasks: proxy(proxmoxTask), boots: proxy(guestJob), waits: proxy(templateWait) };
+  // A clone holding its source's slot releases it only once the activity has really stopped.
+  const cloneTask = { ...proxmoxTask, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), boots: proxy(guestJob), waits: proxy(templateWait) };
 }
 
 export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
@@ -60,7 +63,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
   const plan: VmPlan = loaded;
-  const { tasks, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
+  const { tasks, cloneTasks, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
 
   if (plan.source.kind === 'clone') {
     const parentVmid = plan.source.parentVmid;
@@ -74,7 +77,9 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
 
   let alreadyTemplate = false;
   await tracker.run('ensure_vm_defined', async () => {
-    const outcome = await tasks.ensureVmDefined(plan);
+    // The clone holds its source's clone slot (PVE locks the source for the clone task).
+    const slot = plan.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: plan.node, source: plan.source.parentVmid, target: { kind: 'vm' as const, id: plan.vmid } } : undefined;
+    const outcome = await (slot ? withCloneSlot(slot, () => cloneTasks.ensureVmDefined(plan)) : tasks.ensureVmDefined(plan));
     alreadyTemplate = outcome.isTemplate;
     return record('ensure_vm_defined')({ changed: outcome.changed, summary: outcome.summary });
   });

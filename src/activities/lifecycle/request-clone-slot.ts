@@ -1,0 +1,38 @@
+/**
+ * Asks a source's clone lock for its slot (signal-with-start: the lock's first request opens it).
+ * A guest that exists already needs no clone, so a converged re-run takes no slot at all.
+ * The lock runs on the task queue of the worker that asked, like the guest workflow itself.
+ */
+import { Context } from '@temporalio/activity';
+import { acquireCloneSlotSignal, type CloneLockInput, type CloneSlotHolder } from '../../shared/clone-lock';
+import { classified } from '../common/classify';
+import type { ProvisioningDeps } from '../common/provisioning-deps';
+
+export interface RequestCloneSlotInput {
+  lockWorkflowId: string;
+  node: string;
+  source: number;
+  target: { kind: 'lxc' | 'vm'; id: number };
+  holder: CloneSlotHolder;
+}
+
+export function createRequestCloneSlot(deps: Pick<ProvisioningDeps, 'pve' | 'temporal'>) {
+  return async function requestCloneSlot(input: RequestCloneSlotInput): Promise<{ queued: boolean }> {
+    const guest = `${input.target.kind === 'lxc' ? 'CT' : 'VM'} ${input.target.id} on ${input.node}`;
+    return classified('ask for the clone slot', guest, async () => {
+      const node = (await deps.pve()).node(input.node);
+      const target = input.target.kind === 'lxc' ? node.lxc(input.target.id) : node.qemu(input.target.id);
+      if ((await target.presence()).state === 'present') return { queued: false };
+      const start: CloneLockInput = { node: input.node, source: input.source };
+      await deps.temporal().workflow.signalWithStart('cloneLock', {
+        workflowId: input.lockWorkflowId,
+        taskQueue: Context.current().info.taskQueue,
+        args: [start],
+        signal: acquireCloneSlotSignal,
+        signalArgs: [input.holder],
+        staticSummary: `Clone slot of ${input.source} on ${input.node}`,
+      });
+      return { queued: true };
+    });
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `cloneLock`: the slot for cloning one source on one node (see shared/clone-lock.ts). Holders
+ * are granted in the order they asked. A holder whose run closed without releasing (terminated,
+ * timed out) is noticed when the periodic re-grant to it fails, and a queued holder whose run
+ * closed is skipped the same way, so nobody waits forever on a run that is gone. Idle for a
+ * while, the lock closes; the next signal-with-start opens a new run. Its history stays short
+ * through continue-as-new.
+ */
+import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  acquireCloneSlotSignal, cloneLockStateQuery, cloneSlotGrantedSignal, releaseCloneSlotSignal, sameHolder,
+  type CloneLockInput, type CloneSlotHolder,
+} from '../../shared/clone-lock';
+
+/** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
+const HOLDER_CHECK_INTERVAL = '15 seconds';
+/** How long an unused lock stays open. */
+const IDLE_CLOSE = '2 minutes';
+/** Continue-as-new beyond this many history events, even before the server suggests it. */
+const MAX_HISTORY = 2_000;
+
+export async function cloneLock(input: CloneLockInput): Promise<void> {
+  let holder = input.holder;
+  const queue = [...(input.queue ?? [])];
+  const { workflowId } = workflowInfo();
+
+  setHandler(acquireCloneSlotSignal, (who) => {
+    if ((holder && sameHolder(holder, who)) || queue.some((q) => sameHolder(q, who))) return;
+    queue.push(who);
+  });
+  setHandler(releaseCloneSlotSignal, (who) => {
+    if (holder && sameHolder(holder, who)) holder = undefined;
+    const queued = queue.findIndex((q) => sameHolder(q, who));
+    if (queued >= 0) queue.splice(queued, 1);
+  });
+  setHandler(cloneLockStateQuery, () => ({ ...(holder ? { holder } : {}), queue: [...queue] }));
+
+  /** Tells `who` the slot is theirs; false when their run has closed. */
+  const grant = async (who: CloneSlotHolder): Promise<boolean> => {
+    try {
+      await getExternalWorkflowHandle(who.workflowId, who.runId).signal(cloneSlotGrantedSignal, { lockWorkflowId: workflowId });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  for (;;) {
+    if (!holder && queue.length > 0) {
+      // The holder is set before the grant is sent, so a release arriving meanwhile is not lost.
+      const next = queue.shift()!;
+      holder = next;
+      if (!(await grant(next)) && holder && sameHolder(holder, next)) holder = undefined;
+    } else if (holder) {
+      const current = holder;
+      const moved = await condition(() => holder !== current, HOLDER_CHECK_INTERVAL);
+      if (!moved && !(await grant(current)) && holder && sameHolder(holder, current)) holder = undefined;
+    } else if (!(await condition(() => queue.length > 0, IDLE_CLOSE))) {
+      return;
+    }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY) {
+      await continueAsNew<typeof cloneLock>({ node: input.node, source: input.source, ...(holder ? { holder } : {}), queue });
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// Clone slots (issue 11): two clones of one source never overlap, whether phoenixUp or a plain
+// start began the runs, while everything after the clone does; a cancelled waiter withdraws, a
+// cancelled holder releases, and a holder whose run was terminated is released by the lock.
+// Phoenix's real workflows (provisionLxc, phoenixUp, cloneLock) on a local Temporal, activities stubbed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
+import { createRequestCloneSlot } from '../../src/activities/lifecycle/request-clone-slot';
+import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
+import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
+import type { LxcPlan } from '../../src/shared/lxc-plan';
+import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
+import { deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+
+// One source per test: a lock runs on the task queue of its first request, and each test has its own.
+const SOURCE = 300;
+const OTHER_SOURCE = 301;
+const ok = async () => ({ changed: false, summary: 'ok' });
+
+function clonePlan(ctid: number): LxcPlan {
+  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
+}
+
+/** No guest exists yet: every request queues. */
+const absentEverywhere = (async () => {
+  const guest = { presence: async () => ({ state: 'absent' }) };
+  return { node: () => ({ lxc: () => guest, qemu: () => guest }) };
+}) as unknown as ProvisioningDeps['pve'];
+
+type Interval = { ctid: number; start: number; end: number };
+
+/** Sleeps `ms` heartbeating; throws the cancellation if the activity is cancelled. */
+async function busy(ms: number): Promise<void> {
+  const ctx = Context.current();
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    ctx.heartbeat();
+    await ctx.sleep(Math.min(100, until - Date.now()));
+  }
+}
+
+function overlaps(a: Interval, b: Interval): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+describe('clone slots (workflow logic)', () => {
+  let t: WorkflowTestEnv;
+
+  before(async () => {
+    t = await startWorkflowTestEnv();
+  });
+
+  after(async () => {
+    await t?.close();
+  });
+
+  const common = () => ({
+    loadLxcPlan: async ({ ctid }: { ctid: number }) => clonePlan(ctid),
+    verifyTrust: async () => ({ summary: 'trusted', cached: true }),
+    ensureLxcTemplateReady: ok,
+    requestCloneSlot: createRequestCloneSlot({ pve: absentEverywhere, temporal: () => t.env.client }),
+    awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }),
+    applySharedVolumes: ok,
+    startContainer: ok,
+  });
+
+  it('clones of one source never overlap, from up and from a concurrent start; the steps after the clone do', { timeout: 90_000 }, async () => {
+    const clones: Interval[] = [];
+    const configs: Interval[] = [];
+    const timed = (into: Interval[], ms: number) => async (p: LxcPlan) => {
+      const start = Date.now();
+      await busy(ms);
+      into.push({ ctid: p.ctid, start, end: Date.now() });
+      return { changed: true, summary: 'done' };
+    };
+    const activities = { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) };
+    await t.withWorker(activities, async (taskQueue) => {
+      const input: PhoenixUpInput = {
+        concurrencyPerNode: 4,
+        nodes: [311, 312, 313].map((id) => ({ id, kind: 'lxc' as const, parent: SOURCE, prerequisites: [], node: 'pve', startAtBoot: false, bootOrder: 0 })),
+      };
+      const up = t.env.client.workflow.execute('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-clone-slots', args: [input] });
+      const start = t.env.client.workflow.execute('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-314', args: [{ ctid: 314 }] });
+      const [result] = await within(60_000, 'up and the start to finish', Promise.all([up, start]));
+      assert.equal(result.succeeded.length, 3);
+    });
+    assert.equal(clones.length, 4);
+    for (const a of clones) for (const b of clones) if (a !== b) assert.ok(!overlaps(a, b), `clones of ${a.ctid} and ${b.ctid} overlap`);
+    const overlapping = configs.filter((a) => configs.some((b) => a !== b && overlaps(a, b)));
+    assert.ok(overlapping.length >= 2, `the steps after the clone overlap: ${JSON.stringify(configs)}`);
+  });
+
+  it('a cancelled waiter withdraws, a cancelled holder releases, a terminated holder is released by the lock', { timeout: 120_000 }, async () => {
+    const started = new Map<number, ReturnType<typeof deferred<void>>>();
+    const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
+    const cancelled: number[] = [];
+    const activities = {
+      ...common(),
+      applyConfigurations: ok,
+      // Each clone blocks until cancelled (or, for the last, finishes at once).
+      async ensureContainerDefined(p: LxcPlan) {
+        startedFor(p.ctid).resolve(undefined);
+        if (p.ctid === 324) return { changed: true, summary: 'cloned' };
+        try {
+          await busy(600_000);
+        } catch (err) {
+          if (err instanceof CancelledFailure) cancelled.push(p.ctid);
+          throw err;
+        }
+        return { changed: true, summary: 'cloned' };
+      },
+    };
+    await t.withWorker(activities, async (taskQueue) => {
+      const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', OTHER_SOURCE));
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const holder = await run(321);
+      await within(20_000, 'the first clone to start', startedFor(321).promise);
+      const queued = async (n: number) => {
+        for (;;) {
+          const state = await lock.query(cloneLockStateQuery);
+          if (state.queue.length === n) return state;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      // One after the other, so the order they asked in is known: the slot is granted FIFO.
+      const waiter = await run(322);
+      await within(20_000, 'one waiter', queued(1));
+      const terminated = await run(323);
+      await within(20_000, 'two waiters', queued(2));
+      const last = await run(324);
+      assert.deepEqual((await within(20_000, 'three waiters', queued(3))).queue.map((h) => h.workflowId), ['phoenix-lxc-322', 'phoenix-lxc-323', 'phoenix-lxc-324']);
+
+      await waiter.cancel();
+      assert.equal(await waiter.result().then(() => 'completed', (e: unknown) => String(((e as Error).cause as Error | undefined)?.name)), 'CancelledFailure');
+      assert.deepEqual((await within(20_000, 'the waiter to withdraw', queued(2))).holder?.workflowId, 'phoenix-lxc-321');
+      assert.equal(started.has(322), false, 'the cancelled waiter never cloned');
+
+      await holder.cancel();
+      await within(20_000, 'the next in line to clone once the holder is cancelled', startedFor(323).promise);
+      assert.deepEqual(cancelled, [321]);
+
+      await terminated.terminate('test: a holder that never releases');
+      // The lock notices at its next re-grant (15 s) that the holder's run is closed.
+      await within(40_000, 'the lock to release the terminated holder', startedFor(324).promise);
+      await within(20_000, 'the last run to finish', last.result());
+      assert.equal((await lock.query(cloneLockStateQuery)).holder, undefined);
+    });
+  });
+});
