@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
-import { createRequestCloneSlot } from '../../src/activities/lifecycle/request-clone-slot';
-import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
 import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
-import { deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { cloneSlotStub, deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 // One source per test: a lock runs on the task queue of its first request, and each test has its own.
 const SOURCE = 300;
@@ -24,10 +22,6 @@ function clonePlan(ctid: number): LxcPlan {
 }
 
 /** No guest exists yet: every request queues. */
-const absentEverywhere = (async () => {
-  const guest = { presence: async () => ({ state: 'absent' }) };
-  return { node: () => ({ lxc: () => guest, qemu: () => guest }) };
-}) as unknown as ProvisioningDeps['pve'];
 
 type Interval = { ctid: number; start: number; end: number };
 
@@ -60,7 +54,7 @@ describe('clone slots (workflow logic)', () => {
     loadLxcPlan: async ({ ctid }: { ctid: number }) => clonePlan(ctid),
     verifyTrust: async () => ({ summary: 'trusted', cached: true }),
     ensureLxcTemplateReady: ok,
-    requestCloneSlot: createRequestCloneSlot({ pve: absentEverywhere, temporal: () => t.env.client }),
+    requestCloneSlot: cloneSlotStub(t.env.client),
     awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }),
     applySharedVolumes: ok,
     startContainer: ok,

@@ -6,15 +6,15 @@
 // activities do against a host is tested against phoenix-sim elsewhere (test/e2e/, test/reliability/).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/shared/phoenix-up';
-import { deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { cloneSlotStub, deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 /** Every provisioning activity as a stub that records its name (and the feature's) and succeeds. */
-function recordingStubs(p: LxcPlan, fail?: { activity: string; feature?: string }) {
+function recordingStubs(client: Client, p: LxcPlan, fail?: { activity: string; feature?: string }) {
   const calls: string[] = [];
   const step = (name: string) => async (arg?: { feature?: { name: string } }) => {
     const label = arg?.feature ? `${name}:${arg.feature.name}` : name;
@@ -27,6 +27,7 @@ function recordingStubs(p: LxcPlan, fail?: { activity: string; feature?: string 
   const activities = {
     loadLxcPlan: async () => (calls.push('loadLxcPlan'), p),
     verifyTrust: async () => (calls.push('verifyTrust'), { summary: 'trusted', cached: true }),
+    requestCloneSlot: cloneSlotStub(client),
     ensureLxcTemplateReady: step('ensureLxcTemplateReady'),
     ensureContainerDefined: step('ensureContainerDefined'),
     applyConfigurations: step('applyConfigurations'),
@@ -46,7 +47,7 @@ function recordingStubs(p: LxcPlan, fail?: { activity: string; feature?: string 
  * `define(ctid)` and records which guests were defining at once; `failIn` fails that guest's
  * configuration step for good.
  */
-function fleetStubs(plans: Map<number, LxcPlan>, define: (ctid: number) => Promise<void>, failIn?: number) {
+function fleetStubs(client: Client, plans: Map<number, LxcPlan>, define: (ctid: number) => Promise<void>, failIn?: number) {
   const defining = new Set<number>();
   const overlaps: number[][] = [];
   const order: number[] = [];
@@ -57,6 +58,7 @@ function fleetStubs(plans: Map<number, LxcPlan>, define: (ctid: number) => Promi
     activities: {
       loadLxcPlan: async ({ ctid }: { ctid: number }) => plans.get(ctid)!,
       verifyTrust: async () => ({ summary: 'trusted', cached: true }),
+      requestCloneSlot: cloneSlotStub(client),
       ensureLxcTemplateReady: ok,
       async ensureContainerDefined(p: LxcPlan) {
         order.push(p.ctid);
@@ -104,7 +106,7 @@ describe('provisionLxc orchestration (workflow logic)', () => {
       application: { script: 'app.sh', env: {} },
       healthChecks: [{ name: 'up', command: 'true', retries: 1, intervalSeconds: 1 }],
     } as LxcPlan;
-    const { calls, activities } = recordingStubs(p);
+    const { calls, activities } = recordingStubs(t.env.client, p);
     await t.withWorker(activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-301', args: [{ ctid: 301 }] });
       const result = await handle.result();
@@ -126,7 +128,7 @@ describe('provisionLxc orchestration (workflow logic)', () => {
 
   it('a leaf from an ostemplate with nothing to run: each step it does not need is skipped with its reason', { timeout: 60_000 }, async () => {
     const p: LxcPlan = { ...plan(302), reconfigureSnapshot: 'pre-configured' };
-    const { calls, activities } = recordingStubs(p);
+    const { calls, activities } = recordingStubs(t.env.client, p);
     await t.withWorker(activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-302', args: [{ ctid: 302 }] });
       const result = await handle.result();
@@ -146,7 +148,7 @@ describe('provisionLxc orchestration (workflow logic)', () => {
 
   it('a feature that fails: the run fails naming the step, the steps after it never run', { timeout: 60_000 }, async () => {
     const p: LxcPlan = { ...plan(303), features: [{ name: 'base_setup', env: {} }, { name: 'docker', env: {} }, { name: 'ollama', env: {} }] } as LxcPlan;
-    const { calls, activities } = recordingStubs(p, { activity: 'applyFeature', feature: 'docker' });
+    const { calls, activities } = recordingStubs(t.env.client, p, { activity: 'applyFeature', feature: 'docker' });
     await t.withWorker(activities, async (taskQueue) => {
       const handle = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: 'phoenix-lxc-303', args: [{ ctid: 303 }] });
       const err = await handle.result().then(() => undefined, (e: unknown) => e);
@@ -171,7 +173,7 @@ describe('phoenixUp scheduling (workflow logic)', () => {
     // them would time out here), 411 and 412 wait for 410 and then never define at once.
     const plans = new Map([[410, template(410)], [420, template(420)], [411, cloneOf(411, 410)], [412, cloneOf(412, 410)]]);
     const began420 = deferred<void>();
-    const stubs = fleetStubs(plans, async (ctid) => {
+    const stubs = fleetStubs(t.env.client, plans, async (ctid) => {
       if (ctid === 420) began420.resolve(undefined);
       if (ctid === 410) await within(30_000, "420's definition to begin while 410's runs", began420.promise);
       await new Promise((r) => setTimeout(r, 200)); // long enough for a wrongly started second clone to overlap
@@ -196,7 +198,7 @@ describe('phoenixUp scheduling (workflow logic)', () => {
   it('a failure stops only its dependants, which are reported skipped with what blocked them', { timeout: 90_000 }, async () => {
     // 431 fails; 432 depends on it (skipped), 433 on 432 (skipped, blocked by the skipped 432); 434 is independent.
     const plans = new Map([[431, plan(431)], [432, plan(432)], [433, plan(433)], [434, plan(434)]]);
-    const stubs = fleetStubs(plans, async () => {}, 431);
+    const stubs = fleetStubs(t.env.client, plans, async () => {}, 431);
     const input: PhoenixUpInput = {
       nodes: [lxcNode(431), lxcNode(432, { prerequisites: [431] }), lxcNode(433, { prerequisites: [432] }), lxcNode(434, { startAtBoot: true, bootOrder: 1 })],
     };

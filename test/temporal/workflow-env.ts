@@ -6,8 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createRequestCloneSlot } from '../../src/activities/lifecycle/request-clone-slot';
+import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { findTemporalBinary } from '../../src/temporal/temporal-binary';
@@ -103,3 +106,14 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
   return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * requestCloneSlot as the worker runs it, against the test server's cloneLock workflow, with a
+ * host where no guest exists yet (so every clone asks for its source's slot).
+ */
+export function cloneSlotStub(client: Client) {
+  const absentEverywhere = (async () => {
+    const guest = { presence: async () => ({ state: 'absent' }) };
+    return { node: () => ({ lxc: () => guest, qemu: () => guest }) };
+  }) as unknown as ProvisioningDeps['pve'];
+  return createRequestCloneSlot({ pve: absentEverywhere, temporal: () => client });
+}
