@@ -140,7 +140,7 @@ export function createJobs(pct: Pct) {
   }
 
   async function jobStatus(ctid: number, jobId: string, opts: { logLines?: number } = {}): Promise<JobStatus> {
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', STATUS, 'phoenix-status', jobDir(jobId), String(opts.logLines ?? 40)]);
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', STATUS, 'phoenix-status', jobDir(jobId), String(opts.logLines ?? 40)], { idempotent: true });
     const sep = r.stdout.indexOf('---phoenix-log---\n');
     const head = (sep === -1 ? r.stdout : r.stdout.slice(0, sep)).trim();
     const logTail = sep === -1 ? '' : r.stdout.slice(sep + '---phoenix-log---\n'.length);
@@ -154,7 +154,7 @@ export function createJobs(pct: Pct) {
    */
   async function listJobs(ctid: number, stepKey: string): Promise<StepJob[]> {
     if (!JOB_ID.test(stepKey)) throw new Error(`step key ${JSON.stringify(stepKey)} must be of [A-Za-z0-9._-], starting alphanumeric`);
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LIST, 'phoenix-list', JOBS_ROOT, stepKey]);
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LIST, 'phoenix-list', JOBS_ROOT, stepKey], { idempotent: true });
     return r.stdout
       .split('\n')
       .map((line) => /^(\S+) (\S+) (.+)$/.exec(line.trim()))

@@ -14,12 +14,14 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection, type PhoenixConfig, type PveConnection } from '../../config';
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
-import { withSshConnection } from '../../ssh/connection';
+import { connectSsh } from '../../ssh/connection';
 import type { HostKeyPin } from '../../ssh/host-key';
 import { KnownHostsSyntaxError, parseKnownHosts } from '../../ssh/known-hosts';
-import { commandRunner, type CommandRunner } from '../../ssh/exec';
+import type { CommandRunner } from '../../ssh/exec';
 import { createJobs } from '../../ssh/jobs';
 import { createPct } from '../../ssh/pct';
+import { reconnectingRunner } from '../../ssh/reconnecting';
+import { heartbeatAgain } from './heartbeat';
 import { pveSecrets, sshSecret } from './secrets';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,7 +38,10 @@ export interface ProvisioningDeps {
   loadConfig(): Promise<PhoenixConfig>;
   connection(): Promise<PveConnection>;
   pve(): Promise<PveClient>;
-  /** A fresh, host-key-checked SSH connection for the duration of `fn`. */
+  /**
+   * A host-key-checked SSH session for the duration of `fn`; a dropped connection is replaced
+   * and idempotent commands cut off by it are run again (ssh/reconnecting.ts).
+   */
   withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
   temporal(): Client;
   taskQueue: string;
@@ -112,22 +117,29 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       const ssh = (await connection()).ssh;
       const secret = sshSecret(env);
       const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
-      return withSshConnection(
-        {
-          host: ssh.host,
-          port: ssh.port,
-          username: ssh.user,
-          auth: secret.kind === 'key' ? { kind: 'key', privateKey: secret.privateKey } : { kind: 'password', password: secret.password },
-          hostKey,
-          ...(signal ? { signal } : {}),
-          pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
-        },
-        async (conn) => {
-          const run = commandRunner(conn);
-          const pct = createPct(run);
-          return fn({ run, pct, jobs: createJobs(pct) });
-        },
-      );
+      const run = reconnectingRunner({
+        target: `${ssh.user}@${ssh.host}:${ssh.port}`,
+        connect: () =>
+          connectSsh({
+            host: ssh.host,
+            port: ssh.port,
+            username: ssh.user,
+            auth: secret.kind === 'key' ? { kind: 'key', privateKey: secret.privateKey } : { kind: 'password', password: secret.password },
+            hostKey,
+            ...(signal ? { signal } : {}),
+            pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
+          }),
+        ...(signal ? { signal } : {}),
+        // Keeps the step's heartbeat going (with its own details) while a command is re-run.
+        onRetry: () => heartbeatAgain(),
+      });
+      try {
+        await run.open();
+        const pct = createPct(run);
+        return await fn({ run, pct, jobs: createJobs(pct) });
+      } finally {
+        run.close();
+      }
     },
     temporal: options.temporal ?? (() => Context.current().client),
     taskQueue: options.taskQueue,
