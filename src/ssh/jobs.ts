@@ -16,7 +16,8 @@
 // has another id; `listJobs` finds the jobs of a step whatever run started them, so the later
 // run can wait for one still running instead of starting a second beside it.
 import { abortError, sleep, type WaitOptions } from '../proxmox/poll';
-import { GuestJobFailed, SshCommandFailed, SshTimeout } from './errors';
+import { createHash } from 'node:crypto';
+import { GuestJobFailed, SshCommandFailed, SshDisconnected, SshTimeout } from './errors';
 import type { Pct } from './pct';
 
 export const JOBS_ROOT = '/var/log/phoenix/jobs';
@@ -45,11 +46,11 @@ export function assertJobId(jobId: string): string {
 
 export const jobDir = (jobId: string) => `${JOBS_ROOT}/${assertJobId(jobId)}`;
 
-// Runs inside the CT as `sh -c LAUNCHER launcher <dir> <command...>`, script text on stdin.
+// Runs inside the CT as `sh -c LAUNCHER launcher <dir> <script sha256> <command...>`, script text on stdin.
 // Everything variable arrives as positional parameters, never as shell text.
 const LAUNCHER = [
   'set -eu',
-  'd=$1; shift',
+  'd=$1; sum=$2; shift 2',
   `mkdir -p ${JOBS_ROOT}`,
   // The atomic claim: a second start of the same job id stops here, unless the launcher that
   // claimed it died before the job started (no pid, no exit): then this one launches it, once.
@@ -57,6 +58,9 @@ const LAUNCHER = [
   '  if [ -f "$d/pid" ] || [ -f "$d/exit" ] || ! mkdir "$d/relaunch" 2>/dev/null; then echo phoenix-job-exists; exit 0; fi',
   'fi',
   'cat > "$d/script.tmp"',
+  // A connection dropped while the script was on its way leaves it short (an empty script
+  // "succeeds"): only the whole script runs. The claim is undone so a retry starts it afresh.
+  'if [ "$(sha256sum "$d/script.tmp" | cut -d" " -f1)" != "$sum" ]; then rm -rf "$d"; echo "phoenix-job-script-cut-short" >&2; exit 75; fi',
   'chmod 700 "$d/script.tmp"',
   'mv "$d/script.tmp" "$d/script"',
   ': > "$d/log"',
@@ -133,7 +137,13 @@ export function createJobs(pct: Pct) {
       return `${k}=${v}`;
     });
     const command = ['env', ...envWords, `${dir}/script`, ...(opts.args ?? [])];
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LAUNCHER, 'phoenix-launch', dir, ...command], { stdin: opts.script });
+    const sum = createHash('sha256').update(opts.script).digest('hex');
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LAUNCHER, 'phoenix-launch', dir, sum, ...command], { stdin: opts.script }).catch((err: unknown) => {
+      if (err instanceof SshCommandFailed && err.code === 75 && /phoenix-job-script-cut-short/.test(err.stderrTail)) {
+        throw new SshDisconnected(`starting job ${jobId} in CT ${ctid}: the script arrived incomplete (connection cut short?); nothing was started`);
+      }
+      throw err;
+    });
     if (/phoenix-job-started/.test(r.stdout)) return { started: true };
     if (/phoenix-job-exists/.test(r.stdout)) return { started: false };
     throw new SshCommandFailed(`starting job ${jobId} in CT ${ctid} gave no answer: ${r.stdout} ${r.stderr}`.trim(), 'sh -c <launcher>', r.code, r.signal, r.stderr, r.stdout);
