@@ -22,7 +22,7 @@ export interface ReconnectingOptions {
   /** `user@host:port`, for messages before the first connection. */
   target: string;
   signal?: AbortSignal;
-  /** How long a command keeps being retried after its first transport failure (default 30 s). */
+  /** How long a command keeps being retried after its first transport failure (default 30 s; 0: never). */
   patienceMs?: number;
   /** Called before each pause (the caller heartbeats, logs). */
   onRetry?: (err: SshError, tries: number) => void;
@@ -67,7 +67,7 @@ export function reconnectingRunner(opts: ReconnectingOptions): ReconnectingRunne
         // The connection may not know yet that it is gone (its close event comes later).
         if (transport) drop();
         firstFailure ??= Date.now();
-        if (!transport || (sent && !idempotent) || closed || opts.signal?.aborted || Date.now() - firstFailure > patienceMs) throw err;
+        if (!transport || (sent && !idempotent) || closed || opts.signal?.aborted || Date.now() - firstFailure >= patienceMs) throw err;
         opts.onRetry?.(err, tries);
         await sleep(Math.min(200 * 2 ** (tries - 1), 3_000) * (0.5 + Math.random()), opts.signal);
       }

@@ -18,9 +18,10 @@ export interface StepHeartbeat {
 }
 
 /** What each running activity heartbeated last, so a beat between its own ones repeats it. */
-const lastDetails = new WeakMap<Context, StepHeartbeat>();
+const lastDetails = new WeakMap<Context, object>();
 
-export function heartbeat(details: StepHeartbeat): void {
+/** Heartbeats `details` (a StepHeartbeat, or a step's own shape such as the reboot's). */
+export function heartbeat<T extends object = StepHeartbeat>(details: T): void {
   const ctx = Context.current();
   lastDetails.set(ctx, details);
   ctx.heartbeat(details);

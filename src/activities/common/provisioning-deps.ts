@@ -42,7 +42,7 @@ export interface ProvisioningDeps {
    * A host-key-checked SSH session for the duration of `fn`; a dropped connection is replaced
    * and idempotent commands cut off by it are run again (ssh/reconnecting.ts).
    */
-  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, opts?: { reconnectPatienceMs?: number }): Promise<T>;
   temporal(): Client;
   taskQueue: string;
   /** The repository root holding `features/` and `apps/`. */
@@ -113,7 +113,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       }
       return client;
     },
-    async withHost(fn, signal) {
+    async withHost(fn, signal, opts) {
       const ssh = (await connection()).ssh;
       const secret = sshSecret(env);
       const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
@@ -130,6 +130,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
             pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
           }),
         ...(signal ? { signal } : {}),
+        ...(opts?.reconnectPatienceMs !== undefined ? { patienceMs: opts.reconnectPatienceMs } : {}),
         // Keeps the step's heartbeat going (with its own details) while a command is re-run.
         onRetry: () => heartbeatAgain(),
       });
