@@ -17,7 +17,7 @@
  * duplicates.
  *
  *   npm run test:reliability                    long form: 30 kills, 10 s and 5 min outages, 5/20/50% faults
- *   npm run test:reliability -- --ci            CI form (~10 min): 30 kills, 10 s outages, 20% faults
+ *   npm run test:reliability -- --ci            CI form (~12 min): 30 kills, 10 s outages, 20% faults
  *   ... -- --kills 60 --outages 10,300 --rates 0.2,0.5 --scenarios storm,outages,faults --seed 7
  *   ... -- --scenarios faults --rates 0.5 --only "SSH drops,slow"   only the outages / fault kinds named
  */
