@@ -1,6 +1,5 @@
 // Shared pieces of every "wait until" loop: abortable sleep and deadline checks.
 // Waits never re-send the request that started the work; they only read.
-import { abortError } from '../shared/abort';
 
 export interface WaitOptions {
   /** Called once per poll, e.g. to heartbeat a Temporal activity. */
@@ -20,17 +19,4 @@ export interface WaitProgress {
   state: string;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep } from '../shared/abort';

@@ -10,3 +10,19 @@ export function abortError(signal: AbortSignal): Error {
   err.name = 'AbortError';
   return err;
 }
+
+/** Sleeps `ms`; an abort of `signal` ends the sleep at once with abortError(signal). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -18,6 +18,12 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Output beyond this is dropped from the front (the tail is what matters). */
   maxOutputBytes?: number;
+  /**
+   * Running the command again has the effect of running it once (a read, a write of the same
+   * content): a runner that reconnects (reconnecting.ts) may re-run it when a dropped
+   * connection cut it off. Anything else cut off fails, since whether it ran is unknown.
+   */
+  idempotent?: boolean;
 }
 
 export interface ExecResult {

@@ -15,7 +15,8 @@
 // Across runs: job ids name the run, so a later run of the same step (after a cancel, say)
 // has another id; `listJobs` finds the jobs of a step whatever run started them, so the later
 // run can wait for one still running instead of starting a second beside it.
-import { SshCommandFailed } from './errors';
+import { createHash } from 'node:crypto';
+import { SshCommandFailed, SshDisconnected } from './errors';
 import type { Pct } from './pct';
 
 export const JOBS_ROOT = '/var/log/phoenix/jobs';
@@ -44,11 +45,11 @@ export function assertJobId(jobId: string): string {
 
 export const jobDir = (jobId: string) => `${JOBS_ROOT}/${assertJobId(jobId)}`;
 
-// Runs inside the CT as `sh -c LAUNCHER launcher <dir> <command...>`, script text on stdin.
+// Runs inside the CT as `sh -c LAUNCHER launcher <dir> <script sha256> <command...>`, script text on stdin.
 // Everything variable arrives as positional parameters, never as shell text.
 const LAUNCHER = [
   'set -eu',
-  'd=$1; shift',
+  'd=$1; sum=$2; shift 2',
   `mkdir -p ${JOBS_ROOT}`,
   // The atomic claim: a second start of the same job id stops here, unless the launcher that
   // claimed it died before the job started (no pid, no exit): then this one launches it, once.
@@ -56,6 +57,9 @@ const LAUNCHER = [
   '  if [ -f "$d/pid" ] || [ -f "$d/exit" ] || ! mkdir "$d/relaunch" 2>/dev/null; then echo phoenix-job-exists; exit 0; fi',
   'fi',
   'cat > "$d/script.tmp"',
+  // A connection dropped while the script was on its way leaves it short (an empty script
+  // "succeeds"): only the whole script runs. The claim is undone so a retry starts it afresh.
+  'if [ "$(sha256sum "$d/script.tmp" | cut -d" " -f1)" != "$sum" ]; then rm -rf "$d"; echo "phoenix-job-script-cut-short" >&2; exit 75; fi',
   'chmod 700 "$d/script.tmp"',
   'mv "$d/script.tmp" "$d/script"',
   ': > "$d/log"',
@@ -132,14 +136,20 @@ export function createJobs(pct: Pct) {
       return `${k}=${v}`;
     });
     const command = ['env', ...envWords, `${dir}/script`, ...(opts.args ?? [])];
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LAUNCHER, 'phoenix-launch', dir, ...command], { stdin: opts.script });
+    const sum = createHash('sha256').update(opts.script).digest('hex');
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LAUNCHER, 'phoenix-launch', dir, sum, ...command], { stdin: opts.script }).catch((err: unknown) => {
+      if (err instanceof SshCommandFailed && err.code === 75 && /phoenix-job-script-cut-short/.test(err.stderrTail)) {
+        throw new SshDisconnected(`starting job ${jobId} in CT ${ctid}: the script arrived incomplete (connection cut short?); nothing was started`);
+      }
+      throw err;
+    });
     if (/phoenix-job-started/.test(r.stdout)) return { started: true };
     if (/phoenix-job-exists/.test(r.stdout)) return { started: false };
     throw new SshCommandFailed(`starting job ${jobId} in CT ${ctid} gave no answer: ${r.stdout} ${r.stderr}`.trim(), 'sh -c <launcher>', r.code, r.signal, r.stderr, r.stdout);
   }
 
   async function jobStatus(ctid: number, jobId: string, opts: { logLines?: number } = {}): Promise<JobStatus> {
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', STATUS, 'phoenix-status', jobDir(jobId), String(opts.logLines ?? 40)]);
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', STATUS, 'phoenix-status', jobDir(jobId), String(opts.logLines ?? 40)], { idempotent: true });
     const sep = r.stdout.indexOf('---phoenix-log---\n');
     const head = (sep === -1 ? r.stdout : r.stdout.slice(0, sep)).trim();
     const logTail = sep === -1 ? '' : r.stdout.slice(sep + '---phoenix-log---\n'.length);
@@ -153,7 +163,7 @@ export function createJobs(pct: Pct) {
    */
   async function listJobs(ctid: number, stepKey: string): Promise<StepJob[]> {
     if (!JOB_ID.test(stepKey)) throw new Error(`step key ${JSON.stringify(stepKey)} must be of [A-Za-z0-9._-], starting alphanumeric`);
-    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LIST, 'phoenix-list', JOBS_ROOT, stepKey]);
+    const r = await pct.pctExecChecked(ctid, ['sh', '-c', LIST, 'phoenix-list', JOBS_ROOT, stepKey], { idempotent: true });
     return r.stdout
       .split('\n')
       .map((line) => /^(\S+) (\S+) (.+)$/.exec(line.trim()))

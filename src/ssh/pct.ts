@@ -52,13 +52,14 @@ export function createPct(run: CommandRunner) {
   async function pctPush(ctid: number, source: PushSource, dest: string, opts: PushOptions = {}): Promise<void> {
     if (!posix.isAbsolute(dest) || dest.split('/').includes('..')) throw new Error(`push destination must be an absolute path without '..': ${dest}`);
     if (opts.perms !== undefined && !/^0?[0-7]{3,4}$/.test(opts.perms)) throw new Error(`perms must be an octal mode like 0644, got ${opts.perms}`);
-    if (opts.mkdirs !== false) await pctExecChecked(ctid, ['mkdir', '-p', posix.dirname(dest)]);
+    if (opts.mkdirs !== false) await pctExecChecked(ctid, ['mkdir', '-p', posix.dirname(dest)], { idempotent: true });
     let hostPath: string;
     let tempDir: string | undefined;
     if ('content' in source) {
       // A fresh 0700 directory keeps the content private while it sits on the host.
       tempDir = `/tmp/phoenix-push-${randomBytes(8).toString('hex')}`;
-      await run.execChecked(['mkdir', '-m', '0700', tempDir]);
+      // -p: a re-run after a dropped connection finds the folder it made (the name is random).
+      await run.execChecked(['mkdir', '-p', '-m', '0700', tempDir], { idempotent: true });
       hostPath = `${tempDir}/content`;
     } else {
       hostPath = source.hostPath;
@@ -69,7 +70,7 @@ export function createPct(run: CommandRunner) {
       if (opts.perms) argv.push('--perms', opts.perms);
       if (opts.user) argv.push('--user', opts.user);
       if (opts.group) argv.push('--group', opts.group);
-      await run.execChecked(argv);
+      await run.execChecked(argv, { idempotent: true });
     } finally {
       if (tempDir) await run.exec(['rm', '-rf', tempDir]).catch(() => undefined);
     }
@@ -90,10 +91,10 @@ export function createPct(run: CommandRunner) {
       argv.push('--delete', opts.delete.join(','));
     }
     if (argv.length === 3) return;
-    await run.execChecked(argv);
+    await run.execChecked(argv, { idempotent: true });
   }
 
-  const readLxcConf = async (ctid: number): Promise<string> => (await run.execChecked(['cat', confPath(ctid)])).stdout;
+  const readLxcConf = async (ctid: number): Promise<string> => (await run.execChecked(['cat', confPath(ctid)], { idempotent: true })).stdout;
 
   /**
    * Makes sure the raw lines are in the CT's main config section: read, compute the new
@@ -123,7 +124,7 @@ export function createPct(run: CommandRunner) {
 
   /** `pct status`: a missing CT is a state here, not an error. */
   async function pctStatus(ctid: number): Promise<PctStatus> {
-    const r = await run.exec(['pct', 'status', assertCtid(ctid)]);
+    const r = await run.exec(['pct', 'status', assertCtid(ctid)], { idempotent: true });
     if (r.code === 0) {
       const m = /status:\s*(\w+)/.exec(r.stdout);
       if (m?.[1] === 'running' || m?.[1] === 'stopped') return m[1];
@@ -134,7 +135,7 @@ export function createPct(run: CommandRunner) {
 
   /** Snapshot names from `pct listsnapshot` (without the `current` pseudo entry). */
   const pctListSnapshots = async (ctid: number): Promise<string[]> =>
-    parseListSnapshots((await run.execChecked(['pct', 'listsnapshot', assertCtid(ctid)])).stdout);
+    parseListSnapshots((await run.execChecked(['pct', 'listsnapshot', assertCtid(ctid)], { idempotent: true })).stdout);
 
   return { pctExec, pctExecChecked, pctPush, pctSet, readLxcConf, ensureLxcConfLines, pctStatus, pctListSnapshots };
 }

@@ -20,10 +20,18 @@ import { connectSsh, type SshConnectOptions, type SshConnection } from './connec
 export interface SshPool {
   /** Runs `fn` with a connection to the target: an idle one when there is one, else a new one. */
   with<T>(opts: SshConnectOptions, fn: (conn: SshConnection) => Promise<T>): Promise<T>;
+  /** A connection as `with` lends it, for a borrower that gives it back itself (`release`, once). */
+  lease(opts: SshConnectOptions): Promise<SshLease>;
   /** Idle connections per target key, for tests and diagnostics. */
   idleCount(): number;
   /** Closes every idle connection (worker shutdown). */
   close(): void;
+}
+
+export interface SshLease {
+  conn: SshConnection;
+  /** Back to the pool if still open (a closed or dropped connection is simply forgotten). */
+  release(): void;
 }
 
 export const DEFAULT_IDLE_MS = 5_000;
@@ -102,18 +110,30 @@ export function createSshPool(options: { idleMs?: number } = {}): SshPool {
   };
 
   const pool: SshPool = {
-    async with(opts, fn) {
+    async lease(opts) {
       const key = poolKey(opts);
       const conn = take(key) ?? (await open(opts));
       // A cancelled borrower closes its connection (ending its commands); it is not returned.
       const onAbort = () => conn.close();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.signal?.aborted) conn.close();
+      let released = false;
+      return {
+        conn,
+        release() {
+          if (released) return;
+          released = true;
+          opts.signal?.removeEventListener('abort', onAbort);
+          park(key, conn);
+        },
+      };
+    },
+    async with(opts, fn) {
+      const { conn, release } = await pool.lease(opts);
       try {
         return await fn(conn);
       } finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-        park(key, conn);
+        release();
       }
     },
     idleCount: () => [...idle.values()].reduce((n, l) => n + l.length, 0),

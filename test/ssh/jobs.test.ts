@@ -127,3 +127,27 @@ test("listJobs finds a step's jobs whatever run started them, with their state a
     conn.close();
   }
 });
+
+test('a script cut short by a dropped connection never runs; the next start runs it whole', { timeout: 60_000 }, async () => {
+  const script = `#!/bin/sh\necho whole-script-ran\n`;
+  sim.setFaults([{ target: 'ssh', match: '/phoenix-launch/', kind: 'disconnect', afterMs: 0, times: 1 }]);
+  const first = await connect(sim);
+  try {
+    // Cut off, the start fails as a dropped connection (retryable); the launcher either got the
+    // whole script or refused the short one and undid its claim.
+    await createJobs(createPct(commandRunner(first))).startJob(CT, 'wf-cut.app', { script }).catch(() => undefined);
+  } finally {
+    first.close();
+    sim.setFaults([]);
+  }
+  const second = await connect(sim);
+  try {
+    const jobs = createJobs(createPct(commandRunner(second)));
+    await jobs.startJob(CT, 'wf-cut.app', { script });
+    const done = await ended(jobs, 'wf-cut.app');
+    assert.equal(done.state, 'succeeded');
+    assert.match(done.logTail, /whole-script-ran/, 'the job ran the whole script, not an empty one');
+  } finally {
+    second.close();
+  }
+});

@@ -17,8 +17,29 @@ export interface StepHeartbeat {
   probe?: { check: number; attempt: number };
 }
 
-export function heartbeat(details: StepHeartbeat): void {
-  Context.current().heartbeat(details);
+/** What each running activity heartbeated last, so a beat between its own ones repeats it. */
+const lastDetails = new WeakMap<Context, object>();
+
+/** Heartbeats `details` (a StepHeartbeat, or a step's own shape such as the reboot's). */
+export function heartbeat<T extends object = StepHeartbeat>(details: T): void {
+  const ctx = Context.current();
+  lastDetails.set(ctx, details);
+  ctx.heartbeat(details);
+}
+
+/**
+ * Heartbeats the details the activity sent last (never replacing them, so a retry still finds
+ * its job id or probe count), for waits inside a layer that knows nothing of the step, such as
+ * reconnecting SSH. Does nothing outside an activity.
+ */
+export function heartbeatAgain(): void {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return;
+  }
+  ctx.heartbeat(lastDetails.get(ctx) ?? ctx.info.heartbeatDetails);
 }
 
 /** The details the previous attempt heartbeated, if this is a retry. */

@@ -15,11 +15,14 @@ import { CONFIG_FILES, ConfigError, configDirFrom, loadConfig, resolveConnection
 import { connectPve, type PveClient } from '../../proxmox/client';
 import type { PveTlsTrust } from '../../proxmox/tls';
 import { createSshPool } from '../../ssh/pool';
+import type { SshConnection } from '../../ssh/connection';
 import type { HostKeyPin } from '../../ssh/host-key';
 import { KnownHostsSyntaxError, parseKnownHosts } from '../../ssh/known-hosts';
-import { commandRunner, type CommandRunner } from '../../ssh/exec';
+import type { CommandRunner } from '../../ssh/exec';
 import { createJobs } from '../../ssh/jobs';
 import { createPct } from '../../ssh/pct';
+import { reconnectingRunner } from '../../ssh/reconnecting';
+import { heartbeatAgain } from './heartbeat';
 import { pveSecrets, sshSecret } from './secrets';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,8 +39,12 @@ export interface ProvisioningDeps {
   loadConfig(): Promise<PhoenixConfig>;
   connection(): Promise<PveConnection>;
   pve(): Promise<PveClient>;
-  /** A host-key-checked SSH connection to `node` (default: the API node) for the duration of `fn`, reused from the worker's pool when one is idle. */
-  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, node?: string): Promise<T>;
+  /**
+   * A host-key-checked SSH session to `node` (default: the API node) for the duration of `fn`,
+   * on a connection from the worker's pool; a dropped connection is replaced and idempotent
+   * commands cut off by it are run again (ssh/reconnecting.ts).
+   */
+  withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, node?: string, opts?: { reconnectPatienceMs?: number }): Promise<T>;
   temporal(): Client;
   taskQueue: string;
   /** The repository root holding `features/` and `apps/`. */
@@ -111,27 +118,45 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
       }
       return client;
     },
-    async withHost(fn, signal, node) {
+    async withHost(fn, signal, node, opts) {
       const conn = await connection();
       const ssh = node === undefined ? conn.ssh : sshFor(conn, node);
       const secret = sshSecret(env);
       const hostKey = ssh.hostKeyFingerprint ? { sha256: ssh.hostKeyFingerprint } : await knownHostsPin(ssh.knownHostsFile!);
-      return sshPool.with(
-        {
-          host: ssh.host,
-          port: ssh.port,
-          username: ssh.user,
-          auth: secret.kind === 'key' ? { kind: 'key', privateKey: secret.privateKey } : { kind: 'password', password: secret.password },
-          hostKey,
-          ...(signal ? { signal } : {}),
-          pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
+      const connectOptions = {
+        host: ssh.host,
+        port: ssh.port,
+        username: ssh.user,
+        auth: secret.kind === 'key' ? ({ kind: 'key', privateKey: secret.privateKey } as const) : ({ kind: 'password', password: secret.password } as const),
+        hostKey,
+        ...(signal ? { signal } : {}),
+        pinSettingHint: 'proxmox.ssh.host_key_fingerprint in phoenix_hypervisor_config.json (or PHOENIX_SSH_HOST_KEY_FINGERPRINT)',
+      };
+      const leases = new Map<SshConnection, () => void>();
+      const run = reconnectingRunner({
+        target: `${ssh.user}@${ssh.host}:${ssh.port}`,
+        // Connections come from the worker's pool and go back to it when the session ends.
+        connect: async () => {
+          const lease = await sshPool.lease(connectOptions);
+          leases.set(lease.conn, lease.release);
+          return lease.conn;
         },
-        async (conn) => {
-          const run = commandRunner(conn);
-          const pct = createPct(run);
-          return fn({ run, pct, jobs: createJobs(pct) });
+        release: (c) => {
+          leases.get(c)?.();
+          leases.delete(c);
         },
-      );
+        ...(signal ? { signal } : {}),
+        ...(opts?.reconnectPatienceMs !== undefined ? { patienceMs: opts.reconnectPatienceMs } : {}),
+        // Keeps the step's heartbeat going (with its own details) while a command is re-run.
+        onRetry: () => heartbeatAgain(),
+      });
+      try {
+        await run.open();
+        const pct = createPct(run);
+        return await fn({ run, pct, jobs: createJobs(pct) });
+      } finally {
+        run.close();
+      }
     },
     temporal: options.temporal ?? (() => Context.current().client),
     taskQueue: options.taskQueue,

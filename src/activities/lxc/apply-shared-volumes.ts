@@ -32,10 +32,10 @@ export function createApplySharedVolumes(deps: ProvisioningDeps) {
       const restarted = await deps.withHost(async (host) => {
         let next = 0;
         for (const volume of plan.sharedVolumes) {
-          const created = (await host.run.exec(['test', '-d', volume.hostPath])).code !== 0;
+          const created = (await host.run.exec(['test', '-d', volume.hostPath], { idempotent: true })).code !== 0;
           if (created) {
-            await host.run.execChecked(['mkdir', '-p', '--', volume.hostPath]);
-            if (plan.unprivileged) await host.run.execChecked(['chown', `${UNPRIVILEGED_ROOT}:${UNPRIVILEGED_ROOT}`, '--', volume.hostPath]);
+            await host.run.execChecked(['mkdir', '-p', '--', volume.hostPath], { idempotent: true });
+            if (plan.unprivileged) await host.run.execChecked(['chown', `${UNPRIVILEGED_ROOT}:${UNPRIVILEGED_ROOT}`, '--', volume.hostPath], { idempotent: true });
           }
           const existing = byPath.get(volume.mountPath);
           const wanted = `${volume.hostPath},mp=${volume.mountPath}`;

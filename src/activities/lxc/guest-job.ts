@@ -40,7 +40,7 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
     deps.withHost(async (host) => {
       const hostChange = req.beforeJob ? await req.beforeJob(host) : undefined;
       const marker = appliedMarker(req.kind, req.name);
-      const recorded = await host.pct.pctExec(req.ctid, ['cat', marker]);
+      const recorded = await host.pct.pctExec(req.ctid, ['cat', marker], { idempotent: true });
       if (recorded.code === 0 && recorded.stdout.trim() === req.script.sha256) {
         const summary = `unchanged (sha256 ${req.script.sha256.slice(0, 12)})`;
         return { changed: hostChange !== undefined, summary: hostChange ? `${hostChange}; script ${summary}` : summary };
@@ -97,5 +97,5 @@ async function earlierJob(host: HostSession, req: GuestJobRequest): Promise<stri
 }
 
 async function markApplied(host: HostSession, req: GuestJobRequest, marker: string): Promise<void> {
-  await host.pct.pctExecChecked(req.ctid, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$3"', 'phoenix-mark', APPLIED_DIR, req.script.sha256, marker]);
+  await host.pct.pctExecChecked(req.ctid, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$3"', 'phoenix-mark', APPLIED_DIR, req.script.sha256, marker], { idempotent: true });
 }

@@ -73,7 +73,7 @@ export function createInspectContainer(deps: ProvisioningDeps) {
 /** Why a script would run, or undefined when its recorded hash matches (up to date). */
 async function scriptState(host: HostSession, ctid: number, running: boolean, marker: string, sha256: string): Promise<string | undefined> {
   if (!running) return 'run if changed (the container is stopped: its record cannot be read)';
-  const recorded = await host.pct.pctExec(ctid, ['cat', marker]);
+  const recorded = await host.pct.pctExec(ctid, ['cat', marker], { idempotent: true });
   if (recorded.code !== 0) return 'run (never applied)';
   return recorded.stdout.trim() === sha256 ? undefined : 'run (script or its inputs changed)';
 }

@@ -23,12 +23,12 @@ const markerPath = (ctid: number) => `${RESTART_PENDING_DIR}/${assertCtid(ctid)}
 
 /** Records, before a write that needs it, that the container must be restarted. */
 export async function markRestartPending(host: HostSession, ctid: number, why: string): Promise<void> {
-  await host.run.execChecked(['mkdir', '-p', RESTART_PENDING_DIR]);
+  await host.run.execChecked(['mkdir', '-p', RESTART_PENDING_DIR], { idempotent: true });
   await host.run.writeFile(markerPath(ctid), `${why}\n`);
 }
 
 export async function restartPending(host: HostSession, ctid: number): Promise<boolean> {
-  return (await host.run.exec(['test', '-e', markerPath(ctid)])).code === 0;
+  return (await host.run.exec(['test', '-e', markerPath(ctid)], { idempotent: true })).code === 0;
 }
 
 /**
@@ -43,6 +43,6 @@ export async function finishPendingRestart(pve: PveClient, host: HostSession, pl
   const running = (await ct.status()).status === 'running';
   if (running) await ct.ensureStopped({ graceful: { timeoutS: 60 } }, progress);
   if (running || opts.startIfStopped) await ct.ensureRunning(progress);
-  await host.run.execChecked(['rm', '-f', markerPath(plan.ctid)]);
+  await host.run.execChecked(['rm', '-f', markerPath(plan.ctid)], { idempotent: true });
   return running || opts.startIfStopped;
 }

@@ -5,9 +5,8 @@
  * `systemd-run` itself refuses a second unit of the same name. Installed with DKMS, so a kernel
  * upgrade rebuilds the module (the original's --no-dkms broke the driver on every upgrade).
  */
-import { Context } from '@temporalio/activity';
 import { permanent } from '../common/classify';
-import { cancellation } from '../common/heartbeat';
+import { cancellation, heartbeat } from '../common/heartbeat';
 import { sleep } from '../common/sleep';
 import { checked, ensureHostFile, type SetupStep, type StepRun } from './step-run';
 
@@ -26,7 +25,7 @@ async function waitForUnit(s: StepRun, unit: string, version: string): Promise<v
   const signal = cancellation();
   for (;;) {
     const st = await unitState(s, unit);
-    Context.current().heartbeat({ jobId: unit, state: `installer ${st.ActiveState}/${st.SubState}` });
+    heartbeat({ jobId: unit, state: `installer ${st.ActiveState}/${st.SubState}` });
     if (st.LoadState === 'not-found') {
       const installed = (await s.run.exec(['modinfo', '-F', 'version', 'nvidia'])).stdout.trim();
       if (installed === version) return;

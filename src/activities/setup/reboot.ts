@@ -12,7 +12,7 @@ import { buildSetupPlan, type SetupPlan } from '../../planning/setup';
 import type { RebootNeed, SetupStepOutcome } from '../../shared/setup';
 import type { CommandRunner } from '../../ssh/exec';
 import { classified, permanent } from '../common/classify';
-import { cancellation } from '../common/heartbeat';
+import { cancellation, heartbeat } from '../common/heartbeat';
 import { sleep } from '../common/sleep';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { readHostFile } from './step-run';
@@ -74,7 +74,8 @@ async function look(deps: ProvisioningDeps, signal: AbortSignal): Promise<Sighti
       const id = await bootId(h.run);
       const proxy = (await h.run.exec(['systemctl', 'is-active', 'pveproxy'])).stdout.trim();
       return { bootId: id, pveproxy: proxy, seen: `SSH answers, boot id ${id}, pveproxy ${proxy}` };
-    }, signal);
+      // One look: a host that does not answer is what this loop reports, not a reason to wait.
+    }, signal, undefined, { reconnectPatienceMs: 0 });
   } catch (err) {
     if (signal.aborted) throw err;
     return { seen: `no SSH: ${(err as Error).message.split('\n')[0]}` };
@@ -87,7 +88,7 @@ export function createRebootHost(deps: ProvisioningDeps) {
     const ctx = Context.current();
     const signal = cancellation();
     const previous = ctx.info.heartbeatDetails as RebootHeartbeat | undefined;
-    const beat = (d: RebootHeartbeat) => ctx.heartbeat(d);
+    const beat = (d: RebootHeartbeat) => heartbeat(d); // recorded, so a beat while SSH reconnects repeats it
     let rebootedAt = previous?.bootIdBefore === input.bootIdBefore ? previous.rebootedAt : undefined;
     let rebootedNow = false;
 

@@ -14,7 +14,7 @@ export interface SnippetResult {
 
 export async function ensureSnippet(host: HostSession, storage: string, file: string, content: string): Promise<SnippetResult> {
   const volid = `${storage}:snippets/${file}`;
-  const located = await host.run.exec(['pvesm', 'path', volid]);
+  const located = await host.run.exec(['pvesm', 'path', volid], { idempotent: true });
   const path = located.stdout.trim();
   if (located.code !== 0 || !path.startsWith('/')) {
     throw permanent(
@@ -23,9 +23,9 @@ export async function ensureSnippet(host: HostSession, storage: string, file: st
       'PhoenixBadSnippetStorage',
     );
   }
-  const current = await host.run.exec(['cat', path]);
+  const current = await host.run.exec(['cat', path], { idempotent: true });
   if (current.code === 0 && current.stdout === content) return { volid, written: false };
-  await host.run.execChecked(['mkdir', '-p', dirname(path)]);
+  await host.run.execChecked(['mkdir', '-p', dirname(path)], { idempotent: true });
   await host.run.writeFile(path, content);
   return { volid, written: true };
 }
