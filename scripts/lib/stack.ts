@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, fetch } from 'undici';
-import { PHOENIX_SIM_BIN } from 'phoenix-sim';
+import { PHOENIX_SIM_BIN, type LedgerEntry } from 'phoenix-sim';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 
 export const REPO = resolve(__dirname, '..', '..');
@@ -35,14 +35,8 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
 }
 
-export interface LedgerEntry {
-  seq: number;
-  time: string;
-  kind: string;
-  node?: string;
-  vmid?: number;
-  details?: Record<string, unknown>;
-}
+/** One side effect in the simulator's ledger (its /sim/ledger answer), as the simulator defines it. */
+export type { LedgerEntry } from 'phoenix-sim';
 
 export interface WorkerProcess {
   pid: number;
