@@ -18,7 +18,9 @@ describe('cancel, then start again', () => {
   const lastSeq = async () => (await stack.ledger()).at(-1)?.seq ?? 0;
 
   before(async () => {
-    stack = await startStack({ timeScale: TIME_SCALE, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
+    // The NVIDIA job lasts 10 s here (200 s before scaling, not 20): `cancel` must arrive while it
+    // runs, and on a busy machine (test files run side by side) a CLI process takes seconds to start.
+    stack = await startStack({ timeScale: TIME_SCALE, simArgs: ['--guest-duration', 'nvidia=200'], workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
     await stack.startWorker();
     client = await temporalClient(stack);
   });

@@ -17,6 +17,8 @@ export interface StartCommand {
   guests: boolean;
   /** `--host-profile FILE`: the simulated machine's disks, GPUs and durations (src/host/profile.ts). */
   hostProfile?: unknown;
+  /** `--guest-duration NAME=SECONDS`: a guest stand-in's time before scaling (nvidia, apt_install, ...). */
+  guestDurations: Record<string, number>;
 }
 
 export interface LedgerCommand {
@@ -33,7 +35,7 @@ export const USAGE = `usage:
                       [--storage id:type:content[:path-or-pool[:shared]]]... [--template vztmpl/x.tar.zst]...
                       [--time-scale 1] [--state-dir DIR] [--fault JSON]... [--faults-file FILE] [--fault-seed N]
                       [--pve-version 8.2|9.0] [--rrd-lag-ms N] [--no-ssh] [--no-guests] [--print-env]
-                      [--host-profile FILE]
+                      [--host-profile FILE] [--guest-duration nvidia=20]...
   phoenix-sim ledger --url https://127.0.0.1:8006 [--ca FILE] [--kind lxc.*] [--vmid N] [--since SEQ]`;
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -94,6 +96,7 @@ export function parseCli(argv: string[]): StartCommand | LedgerCommand {
         'no-guests': { type: 'boolean' },
         'print-env': { type: 'boolean' },
         'host-profile': { type: 'string' },
+        'guest-duration': { type: 'string', multiple: true },
         url: { type: 'string' },
         ca: { type: 'string' },
         kind: { type: 'string' },
@@ -136,9 +139,16 @@ export function parseCli(argv: string[]): StartCommand | LedgerCommand {
       throw new UsageError(`--host-profile ${v['host-profile']}: ${(e as Error).message}`);
     }
   }
+  const guestDurations: Record<string, number> = {};
+  for (const given of v['guest-duration'] ?? []) {
+    const m = /^([a-z][a-z0-9_]*)=(\d+(?:\.\d+)?)$/.exec(given);
+    if (!m || Number(m[2]) > 86_400) throw new UsageError(`--guest-duration: expected NAME=SECONDS (a stand-in's name, 0-86400 s), got '${given}'`);
+    guestDurations[m[1]!] = Number(m[2]);
+  }
   return {
     command: 'start',
     ...(hostProfile !== undefined ? { hostProfile } : {}),
+    guestDurations,
     printEnv: !!v['print-env'],
     ssh: !v['no-ssh'],
     guests: !v['no-guests'],

@@ -49,7 +49,7 @@ export function envLines(sim: RunningSimulator): string[] {
 
 export async function runStart(cmd: StartCommand): Promise<RunningSimulator> {
   const started = Date.now();
-  const sim = await startSimulator({ ...cmd.options, guests: cmd.guests ? sandboxGuests() : undefined, ssh: cmd.ssh ? sshEndpoint({ hostProfile: hostProfileFrom(cmd.hostProfile, '--host-profile') }) : undefined });
+  const sim = await startSimulator({ ...cmd.options, guests: cmd.guests ? sandboxGuests({ durations: cmd.guestDurations }) : undefined, ssh: cmd.ssh ? sshEndpoint({ hostProfile: hostProfileFrom(cmd.hostProfile, '--host-profile') }) : undefined });
   // Scripts source this file instead of scraping stdout.
   writeFileSync(join(sim.stateDir, 'phoenix-sim.env'), envLines(sim).join('\n') + '\n', { mode: 0o600 });
   const lines = cmd.printEnv ? envLines(sim) : [...connectionLines(sim), `  started in ${Date.now() - started} ms`];

@@ -16,6 +16,11 @@ test('phoenix-sim flags become simulator options; bad flags name themselves', ()
   assert.deepEqual(parseStorage('san:zfspool:images,rootdir:san/data:shared'), { id: 'san', type: 'zfspool', content: 'images,rootdir', pool: 'san/data', shared: true });
   assert.throws(() => parseStorage('san:zfspool:images:san/data:yes'), /may only be 'shared'/);
   assert.throws(() => parseCli(['ledger']), /--url: required/);
+  const timed = parseCli(['--guest-duration', 'nvidia=200', '--guest-duration', 'apt_install=0.5']);
+  assert.ok(timed.command === 'start');
+  assert.deepEqual(timed.guestDurations, { nvidia: 200, apt_install: 0.5 });
+  assert.throws(() => parseCli(['--guest-duration', 'nvidia']), /--guest-duration: expected NAME=SECONDS/);
+  assert.throws(() => parseCli(['--guest-duration', 'NV;rm=1']), /--guest-duration/);
 });
 
 test('start prints connection lines and the ledger command reads /sim/ledger over pinned TLS', async (t) => {
