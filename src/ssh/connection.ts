@@ -110,6 +110,9 @@ export async function connectSsh(opts: SshConnectOptions): Promise<SshConnection
       if (!open) settle(new SshDisconnected(`SSH connection to ${target} closed before the handshake`));
     });
     client.connect(config);
+    // Commands are short request/response exchanges of small packets: with Nagle's algorithm
+    // each one waits for the peer's delayed ACK (~40 ms on Linux) before its next packet leaves.
+    client.setNoDelay(true);
   });
 
   // After `ready`: a later error or close ends every command still running on it.

@@ -124,7 +124,11 @@ async function execLine(conn: SshConnection, command: string, opts: ExecOptions)
     channel.on('exit', (code: number | null, signal?: string) => {
       exit = { code: typeof code === 'number' ? code : null, signal: signal ?? undefined };
     });
-    channel.on('close', () => {
+    // The exit status can arrive in the same TCP segment as the exec request's success reply,
+    // so ssh2 may emit 'exit' before these listeners exist; its 'close' carries the same status
+    // (code, or null and the signal; nothing when none came).
+    channel.on('close', (code?: number | null, signal?: string) => {
+      if (!exit && code !== undefined) exit = { code: typeof code === 'number' ? code : null, signal: signal ?? undefined };
       if (!exit) return finish(new SshDisconnected(`\`${command.slice(0, 200)}\` on ${conn.target} ended without an exit status (connection lost?)`));
       finish(undefined, { code: exit.code, signal: exit.signal, stdout: stdout.toString(), stderr: stderr.toString() });
     });

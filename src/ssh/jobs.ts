@@ -53,15 +53,22 @@ const LAUNCHER = [
   `mkdir -p ${JOBS_ROOT}`,
   // The atomic claim: a second start of the same job id stops here, unless the launcher that
   // claimed it died before the job started (no pid, no exit): then this one launches it, once.
+  'claim=$d',
   'if ! mkdir -m 700 "$d" 2>/dev/null; then',
   '  if [ -f "$d/pid" ] || [ -f "$d/exit" ] || ! mkdir "$d/relaunch" 2>/dev/null; then echo phoenix-job-exists; exit 0; fi',
+  '  claim=$d/relaunch',
   'fi',
-  'cat > "$d/script.tmp"',
+  // Each launcher stages the script under its own name: a launcher whose connection was cut
+  // may still be reading its stdin while a retry's launcher (the relaunch claim) writes its own.
+  't=$d/script.tmp.$$',
+  'cat > "$t"',
   // A connection dropped while the script was on its way leaves it short (an empty script
-  // "succeeds"): only the whole script runs. The claim is undone so a retry starts it afresh.
-  'if [ "$(sha256sum "$d/script.tmp" | cut -d" " -f1)" != "$sum" ]; then rm -rf "$d"; echo "phoenix-job-script-cut-short" >&2; exit 75; fi',
-  'chmod 700 "$d/script.tmp"',
-  'mv "$d/script.tmp" "$d/script"',
+  // "succeeds"): only the whole script runs. The launcher undoes its own claim only (the
+  // folder is removed only while empty), so a retry starts afresh and a retry's launcher
+  // already at work is left alone.
+  'if [ "$(sha256sum "$t" | cut -d" " -f1)" != "$sum" ]; then rm -f "$t"; rmdir "$claim" 2>/dev/null || true; echo "phoenix-job-script-cut-short" >&2; exit 75; fi',
+  'chmod 700 "$t"',
+  'mv "$t" "$d/script"',
   ': > "$d/log"',
   'setsid nohup sh -c \'d=$1; shift; echo $$ > "$d/pid"; "$@" >> "$d/log" 2>&1 < /dev/null; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"\' phoenix-job "$d" "$@" > /dev/null 2>&1 < /dev/null &',
   'echo $! > "$d/pid"',

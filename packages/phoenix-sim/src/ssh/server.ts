@@ -40,6 +40,11 @@ export async function startSshServer(options: SshServerOptions): Promise<Running
       return;
     }
     connections.add(client);
+    // OpenSSH gathers a channel's replies (success, data, exit-status, EOF, close) into one
+    // write per loop turn; ssh2 writes each packet on its own, and with Nagle's algorithm every
+    // second small write waited for the client's delayed ACK (~40 ms), a cost PVE does not have.
+    // (ssh2's Connection has setNoDelay at run time; its type definitions leave it out.)
+    (client as Connection & { setNoDelay(noDelay: boolean): unknown }).setNoDelay(true);
     client.on('close', () => connections.delete(client));
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
