@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { DEFAULT_TASK_QUEUE } from './shared/task-queue';
-import { DEFAULT_SHUTDOWN_FORCE, DEFAULT_SHUTDOWN_GRACE, type WorkerSettings } from './worker-settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_SHUTDOWN_FORCE, DEFAULT_SHUTDOWN_GRACE, type WorkerSettings } from './worker-settings';
 
 /**
  * Builds the Phoenix worker exactly as `phoenix-worker` runs it, so tests and the
  * demo can run the same worker in-process (`worker.runUntil(...)`).
  */
 export interface PhoenixWorkerOptions
-  extends Partial<Pick<WorkerSettings, 'taskQueue' | 'shutdownGraceTime' | 'shutdownForceTime'>> {
+  extends Partial<Pick<WorkerSettings, 'taskQueue' | 'shutdownGraceTime' | 'shutdownForceTime' | 'maxCachedWorkflows'>> {
   connection: NativeConnection;
   namespace: string;
   /** Replaces individual activity dependencies (tests hand in simulator-backed clients). */
@@ -55,6 +55,7 @@ export async function createPhoenixWorker(options: PhoenixWorkerOptions): Promis
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     shutdownGraceTime: options.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE,
     shutdownForceTime: options.shutdownForceTime ?? DEFAULT_SHUTDOWN_FORCE,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }
 

@@ -22,7 +22,19 @@ export interface WorkerSettings {
    * e.g. 0.0.0.0:9464); no exporter when unset.
    */
   metricsAddress?: string;
+  /** Workflow runs kept in the worker's sticky cache (PHOENIX_MAX_CACHED_WORKFLOWS); DEFAULT_MAX_CACHED_WORKFLOWS when unset. */
+  maxCachedWorkflows?: number;
 }
+
+/**
+ * The SDK sizes its sticky cache from the V8 heap limit (about 2,300 runs with Node's default
+ * heap on a 24 GiB host), far more runs than Phoenix has in progress at once: a fleet's children
+ * (the per-node limit times the nodes), the fleet run and a clone lock per source. A run that
+ * leaves the cache is replayed from its history on its next task, which costs CPU, not
+ * correctness. 200 holds every run of 3 nodes at 16 guests each with room to spare, and keeps
+ * the worker's memory from following the fleet's size (BENCHMARKS.md, scale).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 /**
  * 30 s lets short steps (an API call, a config write) finish instead of being
@@ -47,13 +59,22 @@ export function workerSettingsFrom(env: Readonly<Record<string, string | undefin
     );
   }
   const metricsAddress = metricsAddressFrom(env);
+  const maxCachedWorkflows = positiveIntegerFrom(env, 'PHOENIX_MAX_CACHED_WORKFLOWS');
   return {
     taskQueue: taskQueueFrom(env),
     shutdownGraceTime: grace,
     shutdownForceTime: force,
     logLevel: logLevelFrom(env),
     ...(metricsAddress ? { metricsAddress } : {}),
+    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
   };
+}
+
+function positiveIntegerFrom(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 2) throw new WorkerSettingsError(`${name} must be a whole number of at least 2, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 function metricsAddressFrom(env: Readonly<Record<string, string | undefined>>): string | undefined {

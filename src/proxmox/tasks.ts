@@ -64,6 +64,8 @@ export interface TaskWaitOptions extends WaitOptions {
   unreachableMs?: number;
   /** Lines of the task log put into the error of a failed task. */
   logTailLines?: number;
+  /** The delay before the next look, from the looks so far and the time waited (pollDelayMs otherwise; pollMs wins). */
+  pollDelay?: (polls: number, elapsedMs: number) => number;
 }
 
 const isOk = (exitstatus: string) => exitstatus === 'OK' || exitstatus.startsWith('WARNINGS');
@@ -160,7 +162,7 @@ export function createTaskClient(http: PveHttp) {
         const logTailLines = await logTail(upid, opts.logTailLines ?? 20).catch(() => []);
         throw taskFailureError(what, { upid, exitstatus, logTail: logTailLines });
       }
-      await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
+      await sleep(opts.pollMs ?? (opts.pollDelay ? opts.pollDelay(polls, Date.now() - started) : pollDelayMs(polls)), opts.signal);
     }
   }
 

@@ -73,6 +73,14 @@ describe('worker settings', () => {
     );
     assert.throws(() => workerSettingsFrom({ PHOENIX_LOG_LEVEL: 'loud' }), /PHOENIX_LOG_LEVEL must be one of/);
   });
+
+  test('PHOENIX_MAX_CACHED_WORKFLOWS: a whole number of at least 2, left to the default when unset', { timeout: 5_000 }, () => {
+    assert.equal(workerSettingsFrom({ PHOENIX_MAX_CACHED_WORKFLOWS: ' 64 ' }).maxCachedWorkflows, 64);
+    assert.equal(workerSettingsFrom({}).maxCachedWorkflows, undefined);
+    for (const bad of ['1', '0', '-5', '2.5', 'many']) {
+      assert.throws(() => workerSettingsFrom({ PHOENIX_MAX_CACHED_WORKFLOWS: bad }), /PHOENIX_MAX_CACHED_WORKFLOWS must be a whole number of at least 2/);
+    }
+  });
 });
 
 describe('workflow ids', () => {

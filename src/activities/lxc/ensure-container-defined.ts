@@ -12,6 +12,7 @@ import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { PveClient } from '../../proxmox/client';
 import { PveAlreadyExists } from '../../proxmox/errors';
+import { tightPollDelayMs } from '../../shared/poll-delay';
 import { formatNet, formatPropertyString } from '../../proxmox/property-strings';
 import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from '../common/heartbeat';
@@ -24,8 +25,10 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
       const pve = await deps.pve();
       const node = pve.node(plan.node);
       const ct = node.lxc(plan.ctid);
+      // A clone holds its source's clone slot while we wait: notice its end promptly (siblings queue behind it).
+      const pollDelay = plan.source.kind === 'clone' ? (_polls: number, elapsedMs: number) => tightPollDelayMs(elapsedMs) : undefined;
       const wait = (upid: string, what: string) =>
-        pve.tasks.wait(upid, { what, signal: cancellation(), onProgress: heartbeatingProgress({ upid }) });
+        pve.tasks.wait(upid, { what, signal: cancellation(), onProgress: heartbeatingProgress({ upid }), ...(pollDelay ? { pollDelay } : {}) });
 
       // A previous attempt sent the request: re-attach to its task.
       const earlier = previousHeartbeat()?.upid;

@@ -91,7 +91,9 @@ async function followSetup(handle: WorkflowHandle, print: (line: string) => void
   };
   while (!done) {
     await poll();
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    let pause: NodeJS.Timeout | undefined; // cleared when the run closes, so the process exits at once
+    await Promise.race([result.catch(() => undefined), new Promise((r) => (pause = setTimeout(r, 1000)))]);
+    clearTimeout(pause);
   }
   await poll();
   try {

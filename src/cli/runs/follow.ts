@@ -151,7 +151,11 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     // The round and the pause both end as soon as the run closes.
     await Promise.race([result, poll()]);
     if (done) break;
-    await Promise.race([result, new Promise((r) => setTimeout(r, options.pollMs ?? 1000))]);
+    // The pause's timer is cleared once the run closes: a pending timer would keep the process
+    // alive for the rest of the pause after everything is done (up to a second at every exit).
+    let pause: NodeJS.Timeout | undefined;
+    await Promise.race([result, new Promise((r) => (pause = setTimeout(r, options.pollMs ?? 1000)))]);
+    clearTimeout(pause);
   }
   await poll().catch(() => undefined); // the final states
   return result;
