@@ -52,13 +52,21 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
         return { changed: true, summary: `finished job ${adopted} (started by an earlier run)${hostChange ? `; ${hostChange}` : ''}` };
       }
 
-      const { started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text });
+      let { started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text });
       heartbeat({ jobId: req.jobId, state: started ? 'started' : 're-attached' });
       const signal = cancellation();
+      let relaunches = 0;
       for (let polls = 1; ; polls++) {
         const status = await host.jobs.jobStatus(req.ctid, req.jobId, { logLines: 15 });
         heartbeat({ jobId: req.jobId, state: status.state, logTail: status.logTail.slice(-2000) });
         if (status.state === 'succeeded') break;
+        // No job folder: nothing ran. A launcher cut short by a dropped connection can undo its
+        // claim after this attempt's start found it: start again (the launcher runs a job id once).
+        if (status.state === 'missing' && relaunches < 3) {
+          relaunches++;
+          ({ started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text }));
+          continue;
+        }
         if (status.state === 'failed' || status.state === 'missing') {
           const why =
             status.state === 'missing' ? 'never started' : status.lost ? 'was killed (no exit status)' : `exited with ${status.exitCode}`;

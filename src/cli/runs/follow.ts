@@ -147,9 +147,14 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     }
   };
 
+  // The round in flight when the run closes is let finish before follow returns: its calls may
+  // be waiting to retry (Temporal away), and a retry that fires after the caller has closed the
+  // connection throws from a timer inside the SDK's gRPC retry interceptor (uncaught).
+  let round: Promise<void> = Promise.resolve();
   while (!done) {
     // The round and the pause both end as soon as the run closes.
-    await Promise.race([result, poll()]);
+    round = poll().catch(() => undefined);
+    await Promise.race([result, round]);
     if (done) break;
     // The pause's timer is cleared once the run closes: a pending timer would keep the process
     // alive for the rest of the pause after everything is done (up to a second at every exit).
@@ -157,6 +162,7 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     await Promise.race([result, new Promise((r) => (pause = setTimeout(r, options.pollMs ?? 1000)))]);
     clearTimeout(pause);
   }
+  await round;
   await poll().catch(() => undefined); // the final states
   return result;
 }
