@@ -8,8 +8,9 @@ function sshString(b: Buffer): Buffer {
 }
 
 export function ed25519PublicKeyLine(comment: string): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  // Encoded by the generator (no KeyObject export: see packages/phoenix-sim/src/ssh/host-keys.ts).
+  const { publicKey } = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const raw = publicKey.subarray(-32);
   const blob = Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(raw)]);
   return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
 }

@@ -30,9 +30,15 @@ function sshString(data: Buffer | string): Buffer {
  * with ssh2's parser before it is kept.
  */
 export function generateEd25519(comment: string): { private: string; public: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  // Encoded by the generator itself: exporting a freshly generated KeyObject can deadlock Node 20
+  // (the export holds the key's mutex, allocates, and a GC run destroys the finished key-generation
+  // job, whose destructor takes the same mutex; seen as a test process stuck in ExportJWKEdKey).
+  const der = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  // DER of an ed25519 key ends with its 32 raw bytes: the public key after a 12-byte SPKI header,
+  // the seed after a 16-byte PKCS#8 header.
+  if (der.publicKey.length !== 44 || der.privateKey.length !== 48) throw new Error('phoenix-sim: unexpected ed25519 DER lengths');
+  const pub = der.publicKey.subarray(12);
+  const seed = der.privateKey.subarray(16);
   const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4);
   let secret = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
