@@ -12,7 +12,7 @@
  * Targets: wall <= 1.05x the bound on both; >= 5x faster than sequential on the generated fleet.
  * Writes bench/results/fleet.json and fleet.png (bench/lib/report.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -124,6 +124,8 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
     const d = await handle.describe();
     upRun = { start: d.startTime.getTime(), close: d.closeTime?.getTime() ?? NaN };
     for (const s of report.succeeded) slotWaits.set(s.id, await cloneSlotWait(client, s.workflowId));
+    const keep = arg('histories');
+    if (keep) await dumpHistories(client, join(keep, name));
   } finally {
     await connection.close();
   }
@@ -166,7 +168,8 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
 
 /**
  * How long a guest's run waited for its clone slot: from scheduling `requestCloneSlot` to the
- * `cloneSlotGranted` signal (0 when the slot was free: no grant is sent). From the run's history.
+ * `cloneSlotGranted` signal, or (clone-slot-in-activity) the wait its clone activity measured from
+ * queueing to the lock's answer and returned (in the activity's result). From the run's history.
  */
 async function cloneSlotWait(client: Client, workflowId: string): Promise<number> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -174,7 +177,21 @@ async function cloneSlotWait(client: Client, workflowId: string): Promise<number
   const events = history.events ?? [];
   const asked = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestCloneSlot');
   const granted = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cloneSlotGranted');
-  return asked && granted ? Math.max(0, time(granted) - time(asked)) : 0;
+  if (asked && granted) return Math.max(0, time(granted) - time(asked));
+  // clone-slot-in-activity: the clone activity measured its own wait (queued until the lock's answer).
+  const cloning = events.find((e) => /^clone(Container|Vm)InSlot$/.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
+  const done = cloning && events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(cloning.eventId));
+  const payload = done?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+  return payload ? Number((JSON.parse(Buffer.from(payload).toString('utf8')) as { slotWaitMs?: number }).slotWaitMs ?? 0) : 0;
+}
+
+/** Every workflow's history (`--histories <dir>`), for reading where the time between steps goes. */
+async function dumpHistories(client: Client, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for await (const w of client.workflow.list()) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    writeFileSync(join(dir, `${w.workflowId}.${w.runId}.json`), JSON.stringify(history));
+  }
 }
 
 /** 6 templates (900 from the ostemplate, 901-905 cloned from it), 60 leaves spread over them. */

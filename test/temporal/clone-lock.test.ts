@@ -10,7 +10,7 @@ import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-
 import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
-import { cloneSlotStub, deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { deferred, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
 
 // One source per test: a lock runs on the task queue of its first request, and each test has its own.
 const SOURCE = 300;
@@ -54,7 +54,6 @@ describe('clone slots (workflow logic)', () => {
     loadLxcPlan: async ({ ctid }: { ctid: number }) => clonePlan(ctid),
     verifyTrust: async () => ({ summary: 'trusted', cached: true }),
     ensureLxcTemplateReady: ok,
-    requestCloneSlot: cloneSlotStub(t.env.client),
     awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }),
     applySharedVolumes: ok,
     startContainer: ok,
@@ -69,7 +68,7 @@ describe('clone slots (workflow logic)', () => {
       into.push({ ctid: p.ctid, start, end: Date.now() });
       return { changed: true, summary: 'done' };
     };
-    const activities = { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) };
+    const activities = withCloneSlots(t.env.client, { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) });
     await t.withWorker(activities, async (taskQueue) => {
       const input: PhoenixUpInput = {
         concurrencyPerNode: 4,
@@ -90,7 +89,7 @@ describe('clone slots (workflow logic)', () => {
     const started = new Map<number, ReturnType<typeof deferred<void>>>();
     const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
     const cancelled: number[] = [];
-    const activities = {
+    const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
       // Each clone blocks until cancelled (or, for the last, finishes at once).
@@ -105,7 +104,7 @@ describe('clone slots (workflow logic)', () => {
         }
         return { changed: true, summary: 'cloned' };
       },
-    };
+    });
     await t.withWorker(activities, async (taskQueue) => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', OTHER_SOURCE));
       const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });

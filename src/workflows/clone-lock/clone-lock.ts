@@ -5,12 +5,17 @@
  * closed is skipped the same way, so nobody waits forever on a run that is gone. Idle for a
  * while, the lock closes; the next signal-with-start opens a new run. Its history stays short
  * through continue-as-new.
+ *
+ * A clone activity that waits through the `awaitCloneSlot` update (clone-slot-in-activity) gets
+ * its grant as the update's answer, in the same workflow task that took the previous holder's
+ * release; it is sent no grant signal (that cost its run, and this one, a workflow task each).
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  acquireCloneSlotSignal, cloneLockStateQuery, cloneSlotGrantedSignal, releaseCloneSlotSignal, sameHolder,
+  acquireCloneSlotSignal, awaitCloneSlotUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, releaseCloneSlotSignal, sameHolder,
   type CloneLockInput, type CloneSlotHolder,
 } from '../../shared/clone-lock';
+import { CLONE_LOCK_ANSWERS_UPDATES } from '../patches';
 
 /** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
 const HOLDER_CHECK_INTERVAL = '15 seconds';
@@ -33,6 +38,19 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
     const queued = queue.findIndex((q) => sameHolder(q, who));
     if (queued >= 0) queue.splice(queued, 1);
   });
+  const isHolder = (who: CloneSlotHolder) => holder !== undefined && sameHolder(holder, who);
+  const isQueued = (who: CloneSlotHolder) => queue.some((q) => sameHolder(q, who));
+  /** Holders whose clone activity waits through the update (no grant signal needed). */
+  const waitingByUpdate: CloneSlotHolder[] = [];
+  setHandler(awaitCloneSlotUpdate, async (who) => {
+    waitingByUpdate.push(who);
+    try {
+      await condition(() => isHolder(who) || !isQueued(who));
+      return { granted: isHolder(who) };
+    } finally {
+      waitingByUpdate.splice(waitingByUpdate.findIndex((w) => sameHolder(w, who)), 1);
+    }
+  });
   setHandler(cloneLockStateQuery, () => ({ ...(holder ? { holder } : {}), queue: [...queue] }));
 
   /** Tells `who` the slot is theirs; false when their run has closed. */
@@ -50,7 +68,9 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
       // The holder is set before the grant is sent, so a release arriving meanwhile is not lost.
       const next = queue.shift()!;
       holder = next;
-      if (!(await grant(next)) && holder && sameHolder(holder, next)) holder = undefined;
+      // A holder waiting through the update is answered in this workflow task (runs recorded before the update never have one).
+      const answered = waitingByUpdate.some((w) => sameHolder(w, next)) && patched(CLONE_LOCK_ANSWERS_UPDATES);
+      if (!answered && !(await grant(next)) && holder && sameHolder(holder, next)) holder = undefined;
     } else if (holder) {
       const current = holder;
       const moved = await condition(() => holder !== current, HOLDER_CHECK_INTERVAL);
