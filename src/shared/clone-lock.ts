@@ -16,6 +16,11 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 export interface CloneSlotHolder {
   workflowId: string;
   runId: string;
+  /**
+   * How much waits on this clone (phoenixUp: the guests that come after it in the DAG): the lock
+   * grants the highest first, in the order asked among equals; none counts as 0.
+   */
+  priority?: number;
 }
 
 export interface CloneLockInput {

@@ -14,7 +14,7 @@
  * 950), a VM template with cloud-init and its clone (8000, 8001), `up --all` (with a guest that
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
  * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
- * template through its clone lock (`cloneLock`).
+ * template through its clone lock (`cloneLock`), and two of unequal clone priority.
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -137,6 +137,15 @@ const scenarios: Array<{ title: string; cluster?: true; run(r: Recorder): Promis
       await r.record('phoenix-lxc-902', 'provision-lxc-902-clone-slot');
       // Still open (it closes after a while idle): the history so far replays all the same.
       await r.record('phoenix-clone-lock-pve-900', 'clone-lock-900');
+    },
+  },
+  {
+    title: 'clone priority: up 950 952, the clone of 901 (two guests after it) before that of 902 (one)',
+    async run(r) {
+      await cli(r.stack, ['up', '950', '952', '--workflow-id', 'phoenix-up-record-clone-priority']);
+      await r.record('phoenix-up-record-clone-priority', 'phoenix-up-clone-priority');
+      await r.record('phoenix-lxc-901', 'provision-lxc-901-clone-priority');
+      await r.record('phoenix-clone-lock-pve-900', 'clone-lock-900-priority');
     },
   },
   {

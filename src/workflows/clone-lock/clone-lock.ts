@@ -1,6 +1,7 @@
 /**
  * `cloneLock`: the slot for cloning one source on one node (see shared/clone-lock.ts). Holders
- * are granted in the order they asked. A holder whose run closed without releasing (terminated,
+ * are granted in the order they asked (since clone-lock-grants-by-priority: the highest priority
+ * first, see nextInLine). A holder whose run closed without releasing (terminated,
  * timed out) is noticed when the periodic re-grant to it fails, and a queued holder whose run
  * closed is skipped the same way, so nobody waits forever on a run that is gone. Idle for a
  * while, the lock closes; the next signal-with-start opens a new run. Its history stays short
@@ -15,7 +16,7 @@ import {
   acquireCloneSlotSignal, awaitCloneSlotUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, releaseCloneSlotSignal, sameHolder,
   type CloneLockInput, type CloneSlotHolder,
 } from '../../shared/clone-lock';
-import { CLONE_LOCK_ANSWERS_UPDATES } from '../patches';
+import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_BY_PRIORITY } from '../patches';
 
 /** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
 const HOLDER_CHECK_INTERVAL = '15 seconds';
@@ -23,6 +24,18 @@ const HOLDER_CHECK_INTERVAL = '15 seconds';
 const IDLE_CLOSE = '2 minutes';
 /** Continue-as-new beyond this many history events, even before the server suggests it. */
 const MAX_HISTORY = 2_000;
+
+/**
+ * Who is granted next: the highest priority, the first asked among equals (the clone the most
+ * work waits on goes first, as the fleet's lower bound orders them). Holders without a priority
+ * (every run before clone-lock-grants-by-priority) are served in the order they asked.
+ */
+function nextInLine(queue: readonly CloneSlotHolder[]): number {
+  if (!queue.some((q) => (q.priority ?? 0) > 0) || !patched(CLONE_LOCK_GRANTS_BY_PRIORITY)) return 0;
+  let best = 0;
+  for (let i = 1; i < queue.length; i++) if ((queue[i]!.priority ?? 0) > (queue[best]!.priority ?? 0)) best = i;
+  return best;
+}
 
 export async function cloneLock(input: CloneLockInput): Promise<void> {
   let holder = input.holder;
@@ -66,7 +79,7 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
   for (;;) {
     if (!holder && queue.length > 0) {
       // The holder is set before the grant is sent, so a release arriving meanwhile is not lost.
-      const next = queue.shift()!;
+      const next = queue.splice(nextInLine(queue), 1)[0]!;
       holder = next;
       // A holder waiting through the update is answered in this workflow task (runs recorded before the update never have one).
       const answered = waitingByUpdate.some((w) => sameHolder(w, next)) && patched(CLONE_LOCK_ANSWERS_UPDATES);

@@ -20,6 +20,8 @@ const quick = proxyActivities<LifecycleActivities>(quickStep);
 export interface CloneSlot {
   node: string;
   source: number;
+  /** Granted before lower ones (CloneSlotHolder.priority); only the clone activity's path passes it on. */
+  priority?: number;
   /** The guest the clone creates: when it exists already there is nothing to clone, and no slot is taken. */
   target: { kind: 'lxc' | 'vm'; id: number };
 }
@@ -32,7 +34,7 @@ async function release(lockWorkflowId: string, me: CloneSlotHolder): Promise<voi
 export async function withSlotInActivity<T>(slot: CloneSlot, clone: (ticket: CloneSlotTicket) => Promise<T>): Promise<T> {
   const lockWorkflowId = cloneLockWorkflowId(slot.node, slot.source);
   const { workflowId, runId } = workflowInfo();
-  const me: CloneSlotHolder = { workflowId, runId };
+  const me: CloneSlotHolder = { workflowId, runId, ...(slot.priority ? { priority: slot.priority } : {}) };
   // The lock re-sends the grant now and then to see this run is alive; there is nothing to do with it.
   setHandler(cloneSlotGrantedSignal, () => undefined);
   let released = false;

@@ -22,6 +22,8 @@ export interface ProvisionLxcInput {
   node?: string;
   /** Set for a per-node copy of this template; `ctid` is then the copy's ID. */
   copyOf?: number;
+  /** Given by phoenixUp: its clone goes before siblings with less work after them (CloneSlotHolder.priority). */
+  clonePriority?: number;
 }
 
 export interface ProvisionLxcResult {
@@ -90,7 +92,10 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
 
   // The clone holds its source's clone slot (PVE locks the source for the clone task); runs
   // recorded before the lock replay without it.
-  const cloneSlot = p.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: p.node, source: p.source.parentCtid, target: { kind: 'lxc' as const, id: p.ctid } } : undefined;
+  const cloneSlot =
+    p.source.kind === 'clone' && patched(CLONE_SLOT_LOCK)
+      ? { node: p.node, source: p.source.parentCtid, target: { kind: 'lxc' as const, id: p.ctid }, ...(input.clonePriority ? { priority: input.clonePriority } : {}) }
+      : undefined;
   // Since clone-slot-in-activity the clone activity takes and releases the slot itself (one workflow task per handoff).
   const define = (): Promise<StepOutcome> => {
     if (!cloneSlot) return tasks.ensureContainerDefined(p);

@@ -19,6 +19,8 @@ import { withCloneSlot, withSlotInActivity } from '../clone-lock/clone-slot';
 
 export interface ProvisionVmInput {
   vmid: number;
+  /** Given by phoenixUp: its clone goes before siblings with less work after them (CloneSlotHolder.priority). */
+  clonePriority?: number;
 }
 
 export interface ProvisionVmResult {
@@ -80,7 +82,10 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   let alreadyTemplate = false;
   await tracker.run('ensure_vm_defined', async () => {
     // The clone holds its source's clone slot (PVE locks the source for the clone task).
-    const slot = plan.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: plan.node, source: plan.source.parentVmid, target: { kind: 'vm' as const, id: plan.vmid } } : undefined;
+    const slot =
+      plan.source.kind === 'clone' && patched(CLONE_SLOT_LOCK)
+        ? { node: plan.node, source: plan.source.parentVmid, target: { kind: 'vm' as const, id: plan.vmid }, ...(input.clonePriority ? { priority: input.clonePriority } : {}) }
+        : undefined;
     // Since clone-slot-in-activity the clone activity takes and releases the slot itself (one workflow task per handoff).
     const inActivity = slot !== undefined && patched(CLONE_SLOT_IN_ACTIVITY);
     const outcome = await (slot
