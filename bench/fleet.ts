@@ -12,7 +12,7 @@
  * Targets: wall <= 1.05x the bound on both; >= 5x faster than sequential on the generated fleet.
  * Writes bench/results/fleet.json and fleet.png (bench/lib/report.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -117,13 +117,20 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   let report: PhoenixUpResult;
   let upRun: { start: number; close: number };
   const slotWaits = new Map<number, number>();
+  const slotAsked = new Map<number, number>();
   try {
     const client = new Client({ connection, namespace: stack.temporal.namespace });
     const handle = client.workflow.getHandle(upId);
     report = (await handle.result()) as PhoenixUpResult;
     const d = await handle.describe();
     upRun = { start: d.startTime.getTime(), close: d.closeTime?.getTime() ?? NaN };
-    for (const s of report.succeeded) slotWaits.set(s.id, await cloneSlotWait(client, s.workflowId));
+    for (const s of report.succeeded) {
+      const slot = await cloneSlotWait(client, s.workflowId);
+      slotWaits.set(s.id, slot.waitMs);
+      if (slot.askedAt !== undefined) slotAsked.set(s.id, slot.askedAt);
+    }
+    const keep = arg('histories');
+    if (keep) await dumpHistories(client, join(keep, name));
   } finally {
     await connection.close();
   }
@@ -158,23 +165,66 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
     const clone = clones.get(s.id);
     return { id: s.id, parent: g.parent, slotWait: slotWaits.get(s.id) ?? 0, start: s.startedAt - firstChild, end: s.endedAt - firstChild, waitedAfterReady: s.startedAt - ready, ...(clone ? { cloneStart: clone.startWall - firstChild, cloneMs: clone.ms } : {}) };
   });
-  writeFileSync(join(REPO, 'bench', 'results', `fleet-timeline-${name}.json`), JSON.stringify({ outside, timeline }, null, 1));
+  const handoffs = handoffGaps(clones, slotAsked);
+  writeFileSync(join(REPO, 'bench', 'results', `fleet-timeline-${name}.json`), JSON.stringify({ outside, handoffs, timeline }, null, 1));
+  console.log(`  clone-slot handoffs: ${handoffs.count}, clone end to the next clone's start median ${handoffs.medianMs} ms, sum ${(handoffs.sumMs / 1000).toFixed(1)} s (clone tasks sum ${([...clones.values()].reduce((a, c) => a + c.ms, 0) / 1000).toFixed(1)} s)`);
   console.log(`  outside the children's spans: ${Object.entries(outside).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
   if (report.failed.length || report.skipped.length) throw new Error(`up --all: ${report.failed.length} failed, ${report.skipped.length} skipped`);
   return { guests: guests.length, wallMs, upSpanMs, boundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
 }
 
 /**
- * How long a guest's run waited for its clone slot: from scheduling `requestCloneSlot` to the
- * `cloneSlotGranted` signal (0 when the slot was free: no grant is sent). From the run's history.
+ * How long a guest's run waited for its clone slot, and when it asked (epoch ms; undefined when
+ * it took no slot). From the run's history: from scheduling `requestCloneSlot` to the
+ * `cloneSlotGranted` signal (0 when the slot was free: no grant is sent); or, since
+ * clone-slot-in-activity, the wait the clone activity measured from queueing to the lock's answer
+ * and returned in its result, asked when that activity started.
  */
-async function cloneSlotWait(client: Client, workflowId: string): Promise<number> {
+async function cloneSlotWait(client: Client, workflowId: string): Promise<{ waitMs: number; askedAt?: number }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const time = (e: NonNullable<typeof history.events>[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const events = history.events ?? [];
   const asked = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestCloneSlot');
-  const granted = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cloneSlotGranted');
-  return asked && granted ? Math.max(0, time(granted) - time(asked)) : 0;
+  if (asked) {
+    const granted = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cloneSlotGranted');
+    return { waitMs: granted ? Math.max(0, time(granted) - time(asked)) : 0, askedAt: time(asked) };
+  }
+  const cloning = events.find((e) => /^clone(Container|Vm)InSlot$/.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
+  if (!cloning) return { waitMs: 0 };
+  const ofCloning = (e: (typeof events)[number]) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(cloning.eventId);
+  const started = events.filter((e) => e.activityTaskStartedEventAttributes && ofCloning(e)).at(-1);
+  const payload = events.find((e) => e.activityTaskCompletedEventAttributes && ofCloning(e))?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+  const waitMs = payload ? Number((JSON.parse(Buffer.from(payload).toString('utf8')) as { slotWaitMs?: number }).slotWaitMs ?? 0) : 0;
+  return { waitMs, ...(started ? { askedAt: time(started) } : {}) };
+}
+
+/**
+ * The clone-slot handoffs: two clones of one source one after the other where the second had
+ * asked for the slot before the first ended; the gap is from the first clone task's end to the
+ * second's start (the simulator's ledger). Median and sum, ms.
+ */
+function handoffGaps(clones: Map<number, { source: number; ms: number; startWall: number }>, askedAt: Map<number, number>): { count: number; medianMs: number; sumMs: number } {
+  const bySource = new Map<number, Array<{ id: number; start: number; end: number }>>();
+  for (const [id, c] of clones) bySource.set(c.source, [...(bySource.get(c.source) ?? []), { id, start: c.startWall, end: c.startWall + c.ms }]);
+  const gaps: number[] = [];
+  for (const list of bySource.values()) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < list.length; i++) {
+      const asked = askedAt.get(list[i]!.id);
+      if (asked !== undefined && asked < list[i - 1]!.end) gaps.push(list[i]!.start - list[i - 1]!.end);
+    }
+  }
+  gaps.sort((a, b) => a - b);
+  return { count: gaps.length, medianMs: gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0, sumMs: gaps.reduce((a, b) => a + b, 0) };
+}
+
+/** Every workflow's history (`--histories <dir>`), for reading where the time between steps goes. */
+async function dumpHistories(client: Client, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for await (const w of client.workflow.list()) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    writeFileSync(join(dir, `${w.workflowId}.${w.runId}.json`), JSON.stringify(history));
+  }
 }
 
 /** 6 templates (900 from the ostemplate, 901-905 cloned from it), 60 leaves spread over them. */

@@ -4,15 +4,23 @@
  * (`phoenix-clone-lock-<node>-<sourceVmid>`) hands the slot out in FIFO order; a guest workflow
  * asks for it (signal-with-start, through an activity) right before its clone step, waits for
  * the grant signal and releases it right after, so everything else of two siblings overlaps.
+ * Runs since `clone-slot-in-activity` do all of that inside the clone activity (queue, wait for
+ * the grant through an update, clone, release), so a handoff costs one workflow task (the lock's)
+ * instead of three plus an activity's scheduling.
  *
  * Bundled into workflow code: definitions and pure helpers only.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** One run of one guest workflow: a later run of the same id is another holder. */
 export interface CloneSlotHolder {
   workflowId: string;
   runId: string;
+  /**
+   * How much waits on this clone (phoenixUp: the guests that come after it in the DAG): the lock
+   * grants the highest first, in the order asked among equals; none counts as 0.
+   */
+  priority?: number;
 }
 
 export interface CloneLockInput {
@@ -34,6 +42,21 @@ export const acquireCloneSlotSignal = defineSignal<[CloneSlotHolder]>('acquireCl
 export const releaseCloneSlotSignal = defineSignal<[CloneSlotHolder]>('releaseCloneSlot');
 /** To the holder: the slot of this lock is yours (sent again now and then while held, to see the holder is alive). */
 export const cloneSlotGrantedSignal = defineSignal<[{ lockWorkflowId: string }]>('cloneSlotGranted');
+/**
+ * To the lock, from the clone activity itself (after acquireCloneSlot): completes when the slot is
+ * this holder's (`granted`), or when the holder is neither holding nor queued any more (withdrawn).
+ * The grant then reaches the activity that clones without a workflow task of the holder's run.
+ */
+export const awaitCloneSlotUpdate = defineUpdate<{ granted: boolean }, [CloneSlotHolder]>('awaitCloneSlot');
+
+/** What a clone activity needs to take and give back its source's slot itself. */
+export interface CloneSlotTicket {
+  lockWorkflowId: string;
+  node: string;
+  source: number;
+  holder: CloneSlotHolder;
+}
+
 export const cloneLockStateQuery = defineQuery<CloneLockState>('cloneLockState');
 
 /** Node names are PVE node names (letters, digits, '-', '.'); vmids are integers. */

@@ -36,3 +36,15 @@ export const CLONE_SLOT_LOCK = 'clone-slot-lock';
 
 /** phoenixUp no longer keeps a second clone of a source from starting: the clone lock serialises clones only. */
 export const UP_CLONE_SLOTS = 'up-clone-slots';
+
+/** The clone activity queues, waits for the grant (an update of the lock), clones and releases itself: one workflow task per handoff. */
+export const CLONE_SLOT_IN_ACTIVITY = 'clone-slot-in-activity';
+
+/** cloneLock answers a holder waiting through its update instead of signalling the grant. */
+export const CLONE_LOCK_ANSWERS_UPDATES = 'clone-lock-answers-updates';
+
+/** cloneLock grants the queued holder with the highest priority first (FIFO among equals; was FIFO). */
+export const CLONE_LOCK_GRANTS_BY_PRIORITY = 'clone-lock-grants-by-priority';
+
+/** phoenixUp gives each child its clone priority: how many guests come after it in the DAG. */
+export const UP_CLONE_PRIORITY = 'up-clone-priority';

@@ -80,7 +80,8 @@ describe('the Temporal Web UI in headless Chromium', () => {
     await page.waitForURL(/\/workflows\/phoenix-lxc-950\//, { timeout: 15_000 });
     await page.getByText('provisionLxc').first().waitFor({ timeout: 15_000 });
     // The history lists newest first and renders as it scrolls: collect what each scroll shows.
-    const wanted = ['loadLxcPlan', 'ensureLxcTemplateReady', 'ensureContainerDefined', 'applyConfigurations', 'startContainer', 'runApplicationScript'];
+    // 950 is a clone: its ensure_container_defined step is the clone activity holding its source's slot.
+    const wanted = ['loadLxcPlan', 'ensureLxcTemplateReady', 'cloneContainerInSlot', 'applyConfigurations', 'startContainer', 'runApplicationScript'];
     const seen = new Set<string>();
     for (let i = 0; i < 40 && wanted.some((w) => !seen.has(w)); i++) {
       const text = await page.innerText('body');

@@ -10,15 +10,16 @@ import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-
 import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
-import { cloneSlotStub, deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { deferred, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
 
 // One source per test: a lock runs on the task queue of its first request, and each test has its own.
 const SOURCE = 300;
 const OTHER_SOURCE = 301;
+const THIRD_SOURCE = 302;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
+  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
 }
 
 /** No guest exists yet: every request queues. */
@@ -54,7 +55,6 @@ describe('clone slots (workflow logic)', () => {
     loadLxcPlan: async ({ ctid }: { ctid: number }) => clonePlan(ctid),
     verifyTrust: async () => ({ summary: 'trusted', cached: true }),
     ensureLxcTemplateReady: ok,
-    requestCloneSlot: cloneSlotStub(t.env.client),
     awaitGuestRun: createAwaitGuestRun({ temporal: () => t.env.client }),
     applySharedVolumes: ok,
     startContainer: ok,
@@ -69,7 +69,7 @@ describe('clone slots (workflow logic)', () => {
       into.push({ ctid: p.ctid, start, end: Date.now() });
       return { changed: true, summary: 'done' };
     };
-    const activities = { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) };
+    const activities = withCloneSlots(t.env.client, { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) });
     await t.withWorker(activities, async (taskQueue) => {
       const input: PhoenixUpInput = {
         concurrencyPerNode: 4,
@@ -90,7 +90,7 @@ describe('clone slots (workflow logic)', () => {
     const started = new Map<number, ReturnType<typeof deferred<void>>>();
     const startedFor = (ctid: number) => started.get(ctid) ?? started.set(ctid, deferred<void>()).get(ctid)!;
     const cancelled: number[] = [];
-    const activities = {
+    const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
       // Each clone blocks until cancelled (or, for the last, finishes at once).
@@ -105,7 +105,7 @@ describe('clone slots (workflow logic)', () => {
         }
         return { changed: true, summary: 'cloned' };
       },
-    };
+    });
     await t.withWorker(activities, async (taskQueue) => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', OTHER_SOURCE));
       const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
@@ -141,5 +141,41 @@ describe('clone slots (workflow logic)', () => {
       await within(20_000, 'the last run to finish', last.result());
       assert.equal((await lock.query(cloneLockStateQuery)).holder, undefined);
     });
+  });
+
+  it('the waiter with the highest clone priority is granted first, equals in the order they asked', { timeout: 90_000 }, async () => {
+    const order: number[] = [];
+    const first = deferred<void>();
+    const release = deferred<void>();
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan) {
+        order.push(p.ctid);
+        if (p.ctid === 331) {
+          first.resolve(undefined);
+          await release.promise;
+        }
+        return { changed: true, summary: 'cloned' };
+      },
+    });
+    await t.withWorker(activities, async (taskQueue) => {
+      const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', THIRD_SOURCE));
+      const run = (ctid: number, clonePriority?: number) =>
+        t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid, ...(clonePriority ? { clonePriority } : {}) }] });
+      const queued = async (n: number) => {
+        while ((await lock.query(cloneLockStateQuery)).queue.length !== n) await new Promise((r) => setTimeout(r, 100));
+      };
+      const runs = [await run(331)];
+      await within(20_000, 'the first clone to start', first.promise);
+      // Asked in this order: a leaf, a clone with 1 guest after it, another leaf, one with 3 after it.
+      for (const [i, [ctid, priority]] of ([[332, 0], [333, 1], [334, 0], [335, 3]] as const).entries()) {
+        runs.push(await run(ctid, priority));
+        await within(20_000, `${i + 1} waiters`, queued(i + 1));
+      }
+      release.resolve(undefined);
+      await within(60_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
+    });
+    assert.deepEqual(order, [331, 335, 333, 332, 334]);
   });
 });

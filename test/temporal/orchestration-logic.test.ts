@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/shared/phoenix-up';
-import { cloneSlotStub, deferred, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import { deferred, withCloneSlots, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 /** Every provisioning activity as a stub that records its name (and the feature's) and succeeds. */
 function recordingStubs(client: Client, p: LxcPlan, fail?: { activity: string; feature?: string }) {
@@ -24,10 +24,9 @@ function recordingStubs(client: Client, p: LxcPlan, fail?: { activity: string; f
     }
     return { changed: true, summary: `${label} ok` };
   };
-  const activities = {
+  const activities = withCloneSlots(client, {
     loadLxcPlan: async () => (calls.push('loadLxcPlan'), p),
     verifyTrust: async () => (calls.push('verifyTrust'), { summary: 'trusted', cached: true }),
-    requestCloneSlot: cloneSlotStub(client),
     ensureLxcTemplateReady: step('ensureLxcTemplateReady'),
     ensureContainerDefined: step('ensureContainerDefined'),
     applyConfigurations: step('applyConfigurations'),
@@ -38,7 +37,7 @@ function recordingStubs(client: Client, p: LxcPlan, fail?: { activity: string; f
     runApplicationScript: step('runApplicationScript'),
     runHealthCheck: step('runHealthCheck'),
     createTemplateSnapshot: step('createTemplateSnapshot'),
-  };
+  });
   return { calls, activities };
 }
 
@@ -55,11 +54,10 @@ function fleetStubs(client: Client, plans: Map<number, LxcPlan>, define: (ctid: 
   return {
     order,
     overlaps,
-    activities: {
+    activities: withCloneSlots(client, {
       loadLxcPlan: async ({ ctid }: { ctid: number }) => plans.get(ctid)!,
       verifyTrust: async () => ({ summary: 'trusted', cached: true }),
-      requestCloneSlot: cloneSlotStub(client),
-      ensureLxcTemplateReady: ok,
+        ensureLxcTemplateReady: ok,
       async ensureContainerDefined(p: LxcPlan) {
         order.push(p.ctid);
         defining.add(p.ctid);
@@ -79,7 +77,7 @@ function fleetStubs(client: Client, plans: Map<number, LxcPlan>, define: (ctid: 
       applySharedVolumes: ok,
       startContainer: ok,
       createTemplateSnapshot: ok,
-    },
+    }),
   };
 }
 

@@ -14,7 +14,7 @@
  * 950), a VM template with cloud-init and its clone (8000, 8001), `up --all` (with a guest that
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
  * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
- * template through its clone lock (`cloneLock`).
+ * template through its clone lock (`cloneLock`), and two of unequal clone priority.
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -51,6 +51,13 @@ async function lastSeq(stack: Stack): Promise<number> {
 async function jobStarted(stack: Stack, vmid: number, suffix: RegExp, after: number): Promise<void> {
   await waitFor(`a job matching ${suffix} to start in ${vmid}`, async () =>
     (await stack.ledger()).find((e) => e.seq > after && e.kind === 'job.start' && e.vmid === vmid && suffix.test(String(e.details?.jobId))), 180_000, 250);
+}
+
+/** `up IDS` as phoenix-up-record-NAME, then its history (phoenix-up-NAME) and the given runs' ones. */
+async function upAndRecord(r: Recorder, ids: string[], name: string, runs: Array<[workflowId: string, history: string]>): Promise<void> {
+  await cli(r.stack, ['up', ...ids, '--workflow-id', `phoenix-up-record-${name}`]);
+  await r.record(`phoenix-up-record-${name}`, `phoenix-up-${name}`);
+  for (const [workflowId, history] of runs) await r.record(workflowId, history);
 }
 
 const scenarios: Array<{ title: string; cluster?: true; run(r: Recorder): Promise<void> }> = [
@@ -130,14 +137,13 @@ const scenarios: Array<{ title: string; cluster?: true; run(r: Recorder): Promis
   },
   {
     title: 'clone slots: up 901 902, two clones of 900 through its clone lock',
-    async run(r) {
-      await cli(r.stack, ['up', '901', '902', '--workflow-id', 'phoenix-up-record-clone-slots']);
-      await r.record('phoenix-up-record-clone-slots', 'phoenix-up-clone-slots');
-      await r.record('phoenix-lxc-901', 'provision-lxc-901-clone-slot');
-      await r.record('phoenix-lxc-902', 'provision-lxc-902-clone-slot');
-      // Still open (it closes after a while idle): the history so far replays all the same.
-      await r.record('phoenix-clone-lock-pve-900', 'clone-lock-900');
-    },
+    run: (r) =>
+      // The lock is still open (it closes after a while idle): the history so far replays all the same.
+      upAndRecord(r, ['901', '902'], 'clone-slots', [['phoenix-lxc-901', 'provision-lxc-901-clone-slot'], ['phoenix-lxc-902', 'provision-lxc-902-clone-slot'], ['phoenix-clone-lock-pve-900', 'clone-lock-900']]),
+  },
+  {
+    title: 'clone priority: up 950 952, the clone of 901 (two guests after it) before that of 902 (one)',
+    run: (r) => upAndRecord(r, ['950', '952'], 'clone-priority', [['phoenix-lxc-901', 'provision-lxc-901-clone-priority'], ['phoenix-clone-lock-pve-900', 'clone-lock-900-priority']]),
   },
   {
     title: 'an up cancelled while its child runs a feature job',

@@ -9,9 +9,12 @@ import { CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { cloneInSlotActivities } from '../../src/activities/lifecycle/clone-in-slot';
 import { createRequestCloneSlot } from '../../src/activities/lifecycle/request-clone-slot';
 import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
+import type { StepOutcome } from '../../src/shared/progress';
+import type { VmPlan } from '../../src/shared/vm-plan';
 import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { findTemporalBinary } from '../../src/temporal/temporal-binary';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
@@ -116,4 +119,26 @@ export function cloneSlotStub(client: Client) {
     return { node: () => ({ lxc: () => guest, qemu: () => guest }) };
   }) as unknown as ProvisioningDeps['pve'];
   return createRequestCloneSlot({ pve: absentEverywhere, temporal: () => client });
+}
+
+/**
+ * The activities with the clone-slot activities as the worker runs them (requestCloneSlot, and
+ * cloneContainerInSlot / cloneVmInSlot around the stubs' own ensureContainerDefined /
+ * ensureVmDefined), against the test server's cloneLock, no guest existing yet.
+ */
+export function withCloneSlots<A extends { ensureContainerDefined?: (p: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(client: Client, activities: A) {
+  const missing = (name: string) => () => Promise.reject(new Error(`the test stubs no ${name}`));
+  // Stubs take any argument shape (some record a feature's name); they are called with the plan.
+  const container = activities.ensureContainerDefined as ((p: LxcPlan) => Promise<StepOutcome>) | undefined;
+  const vm = activities.ensureVmDefined as ((p: VmPlan) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
+  return {
+    ...activities,
+    requestCloneSlot: cloneSlotStub(client),
+    ...cloneInSlotActivities({
+      temporal: () => client,
+      exists: async () => false,
+      defineContainer: (p) => (container ?? missing('ensureContainerDefined'))(p),
+      defineVm: (p) => (vm ?? missing('ensureVmDefined'))(p),
+    }),
+  };
 }

@@ -4,6 +4,7 @@
  * The lock runs on the task queue of the worker that asked, like the guest workflow itself.
  */
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { acquireCloneSlotSignal, type CloneLockInput, type CloneSlotHolder } from '../../shared/clone-lock';
 import { classified } from '../common/classify';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
@@ -16,6 +17,19 @@ export interface RequestCloneSlotInput {
   holder: CloneSlotHolder;
 }
 
+/** Queues `holder` at the lock, opening the lock if it is not running. */
+export async function queueAtCloneLock(client: Client, input: Omit<RequestCloneSlotInput, 'target'>): Promise<void> {
+  const start: CloneLockInput = { node: input.node, source: input.source };
+  await client.workflow.signalWithStart('cloneLock', {
+    workflowId: input.lockWorkflowId,
+    taskQueue: Context.current().info.taskQueue,
+    args: [start],
+    signal: acquireCloneSlotSignal,
+    signalArgs: [input.holder],
+    staticSummary: `Clone slot of ${input.source} on ${input.node}`,
+  });
+}
+
 export function createRequestCloneSlot(deps: Pick<ProvisioningDeps, 'pve' | 'temporal'>) {
   return async function requestCloneSlot(input: RequestCloneSlotInput): Promise<{ queued: boolean }> {
     const guest = `${input.target.kind === 'lxc' ? 'CT' : 'VM'} ${input.target.id} on ${input.node}`;
@@ -23,15 +37,7 @@ export function createRequestCloneSlot(deps: Pick<ProvisioningDeps, 'pve' | 'tem
       const node = (await deps.pve()).node(input.node);
       const target = input.target.kind === 'lxc' ? node.lxc(input.target.id) : node.qemu(input.target.id);
       if ((await target.presence()).state === 'present') return { queued: false };
-      const start: CloneLockInput = { node: input.node, source: input.source };
-      await deps.temporal().workflow.signalWithStart('cloneLock', {
-        workflowId: input.lockWorkflowId,
-        taskQueue: Context.current().info.taskQueue,
-        args: [start],
-        signal: acquireCloneSlotSignal,
-        signalArgs: [input.holder],
-        staticSummary: `Clone slot of ${input.source} on ${input.node}`,
-      });
+      await queueAtCloneLock(deps.temporal(), input);
       return { queued: true };
     });
   };

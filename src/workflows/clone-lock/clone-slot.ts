@@ -5,10 +5,14 @@
  *
  * The slot is released when the step ends, however it ends: a cancelled holder releases, a
  * cancelled waiter withdraws (in a non-cancellable scope, so the release is sent).
+ *
+ * `withSlotInActivity` (runs since clone-slot-in-activity): the clone activity takes and gives
+ * back the slot itself (activities/lifecycle/clone-in-slot.ts); this run only releases when that
+ * activity did not complete (failed for good, cancelled), and answers the lock's liveness signal.
  */
 import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { LifecycleActivities } from '../../activities/lifecycle';
-import { cloneLockWorkflowId, cloneSlotGrantedSignal, releaseCloneSlotSignal, type CloneSlotHolder } from '../../shared/clone-lock';
+import { cloneLockWorkflowId, cloneSlotGrantedSignal, releaseCloneSlotSignal, type CloneSlotHolder, type CloneSlotTicket } from '../../shared/clone-lock';
 import { quickStep } from '../activity-presets';
 
 const quick = proxyActivities<LifecycleActivities>(quickStep);
@@ -16,8 +20,31 @@ const quick = proxyActivities<LifecycleActivities>(quickStep);
 export interface CloneSlot {
   node: string;
   source: number;
+  /** Granted before lower ones (CloneSlotHolder.priority); only the clone activity's path passes it on. */
+  priority?: number;
   /** The guest the clone creates: when it exists already there is nothing to clone, and no slot is taken. */
   target: { kind: 'lxc' | 'vm'; id: number };
+}
+
+/** Sends the release (or withdrawal) even when this run is cancelled; a closed lock holds nothing. */
+async function release(lockWorkflowId: string, me: CloneSlotHolder): Promise<void> {
+  await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(lockWorkflowId).signal(releaseCloneSlotSignal, me).catch(() => undefined));
+}
+
+export async function withSlotInActivity<T>(slot: CloneSlot, clone: (ticket: CloneSlotTicket) => Promise<T>): Promise<T> {
+  const lockWorkflowId = cloneLockWorkflowId(slot.node, slot.source);
+  const { workflowId, runId } = workflowInfo();
+  const me: CloneSlotHolder = { workflowId, runId, ...(slot.priority ? { priority: slot.priority } : {}) };
+  // The lock re-sends the grant now and then to see this run is alive; there is nothing to do with it.
+  setHandler(cloneSlotGrantedSignal, () => undefined);
+  let released = false;
+  try {
+    const result = await clone({ lockWorkflowId, node: slot.node, source: slot.source, holder: me });
+    released = true; // by the activity, right after its clone task
+    return result;
+  } finally {
+    if (!released) await release(lockWorkflowId, me);
+  }
 }
 
 export async function withCloneSlot<T>(slot: CloneSlot, body: () => Promise<T>): Promise<T> {
@@ -36,11 +63,6 @@ export async function withCloneSlot<T>(slot: CloneSlot, body: () => Promise<T>):
     if (queued) await condition(() => granted);
     return await body();
   } finally {
-    if (mayHold) {
-      await CancellationScope.nonCancellable(() =>
-        // The lock may have closed meanwhile (nothing to release then).
-        getExternalWorkflowHandle(lockWorkflowId).signal(releaseCloneSlotSignal, me).catch(() => undefined),
-      );
-    }
+    if (mayHold) await release(lockWorkflowId, me);
   }
 }

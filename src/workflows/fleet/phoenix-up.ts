@@ -23,6 +23,10 @@
  * each child is given its node (and, for a copy, the template it copies), and the concurrency limit
  * counts each node separately.
  *
+ * Clone priority (since up-clone-priority): each child is told how many guests come after it in
+ * the DAG, and its source's clone lock grants the one with the most first, so the clone a long
+ * chain waits on does not queue behind a leaf's (the lower bound's order, by count not time).
+ *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
@@ -39,7 +43,7 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN, UP_CLONE_SLOTS, UP_PLACES_ON_NODES } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
@@ -75,6 +79,8 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
     settled: [...settled].filter(([, state]) => state !== 'skipped').map(([id]) => id),
   }));
 
+  // Runs started before clone priorities gave their children none; they replay that way.
+  const priorities = childrenHoldCloneSlots && patched(UP_CLONE_PRIORITY) ? descendantCounts(dag) : new Map<number, number>();
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
   let cancellation: { error: unknown } | undefined;
@@ -102,7 +108,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       pending.delete(id);
       running.set(
         id,
-        provision(n, abandonOnCancel, input.place === true).then((outcome) => {
+        provision(n, abandonOnCancel, input.place === true, priorities.get(n.id) ?? 0).then((outcome) => {
           running.delete(id);
           if (outcome.ok === 'cancelled') {
             cancellation ??= { error: outcome.cancellation };
@@ -128,7 +134,28 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   return result;
 }
 
-async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean): Promise<Outcome> {
+/** How many guests need each guest first, directly or through others (its clone parent counts as a prerequisite). */
+function descendantCounts(dag: readonly UpNode[]): Map<number, number> {
+  const after = new Map<number, number[]>();
+  for (const n of dag) for (const p of new Set([...n.prerequisites, ...(n.parent !== undefined ? [n.parent] : [])])) after.set(p, [...(after.get(p) ?? []), n.id]);
+  const counts = new Map<number, number>();
+  for (const n of dag) {
+    const seen = new Set<number>();
+    const stack = [...(after.get(n.id) ?? [])];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(after.get(id) ?? []));
+    }
+    counts.set(n.id, seen.size);
+  }
+  return counts;
+}
+
+async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, clonePriority: number): Promise<Outcome> {
+  // Only a clone with guests after it has a priority to pass (the others' arguments stay as they were).
+  const priority = n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {};
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
   const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
@@ -138,8 +165,8 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean): 
     try {
       child =
         n.kind === 'lxc'
-          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}) } : { ctid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
-          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
+          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}), ...priority } : { ctid: n.id, ...priority }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...priority }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!isAlreadyStarted(err)) throw err;
       await waits.awaitGuestRun({ workflowId });

@@ -4,6 +4,7 @@
  * nothing and is quick. Workflow id: `phoenix-lxc-<ctid>` (see shared/workflow-ids).
  */
 import { ActivityCancellationType, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { LxcActivities } from '../../activities/lxc/types';
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
@@ -11,8 +12,8 @@ import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
 import { guestJob, healthProbe, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
-import { CLONE_SLOT_LOCK, LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
-import { withCloneSlot } from '../clone-lock/clone-slot';
+import { CLONE_SLOT_IN_ACTIVITY, CLONE_SLOT_LOCK, LEAF_PRE_CONFIGURED_SNAPSHOT } from '../patches';
+import { withCloneSlot, withSlotInActivity } from '../clone-lock/clone-slot';
 import { StepTracker } from '../step-tracker';
 
 export interface ProvisionLxcInput {
@@ -21,6 +22,8 @@ export interface ProvisionLxcInput {
   node?: string;
   /** Set for a per-node copy of this template; `ctid` is then the copy's ID. */
   copyOf?: number;
+  /** Given by phoenixUp: its clone goes before siblings with less work after them (CloneSlotHolder.priority). */
+  clonePriority?: number;
 }
 
 export interface ProvisionLxcResult {
@@ -41,7 +44,8 @@ function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: st
   const proxy = (preset: typeof proxmoxTask) => proxyActivities<LxcActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   // A clone holding its source's slot releases it only once the activity has really stopped.
   const cloneTask = { ...proxmoxTask, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
+  const slotted = proxyActivities<Pick<LifecycleActivities, 'cloneContainerInSlot'>>(withHeartbeatTimeout(cloneTask, heartbeatTimeout, retryDeadline));
+  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), slotted, jobs: proxy(guestJob), waits: proxy(templateWait), probes: proxy(healthProbe) };
 }
 
 export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionLxcResult> {
@@ -66,7 +70,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
   });
   if (!plan) throw new Error('unreachable: plan not loaded');
   const p: LxcPlan = plan;
-  const { tasks, cloneTasks, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
+  const { tasks, cloneTasks, slotted, jobs, waits, probes } = longStepProxies(p.heartbeatTimeout, p.retryDeadline);
 
   if (p.source.kind === 'clone') {
     const { parentCtid, parentSnapshot, parentNode, parentCopyOf } = p.source;
@@ -88,8 +92,17 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
 
   // The clone holds its source's clone slot (PVE locks the source for the clone task); runs
   // recorded before the lock replay without it.
-  const cloneSlot = p.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: p.node, source: p.source.parentCtid, target: { kind: 'lxc' as const, id: p.ctid } } : undefined;
-  await tracker.run('ensure_container_defined', () => (cloneSlot ? withCloneSlot(cloneSlot, () => cloneTasks.ensureContainerDefined(p)) : tasks.ensureContainerDefined(p)).then(record('ensure_container_defined')));
+  const cloneSlot =
+    p.source.kind === 'clone' && patched(CLONE_SLOT_LOCK)
+      ? { node: p.node, source: p.source.parentCtid, target: { kind: 'lxc' as const, id: p.ctid }, ...(input.clonePriority ? { priority: input.clonePriority } : {}) }
+      : undefined;
+  // Since clone-slot-in-activity the clone activity takes and releases the slot itself (one workflow task per handoff).
+  const define = (): Promise<StepOutcome> => {
+    if (!cloneSlot) return tasks.ensureContainerDefined(p);
+    if (!patched(CLONE_SLOT_IN_ACTIVITY)) return withCloneSlot(cloneSlot, () => cloneTasks.ensureContainerDefined(p));
+    return withSlotInActivity(cloneSlot, (ticket) => slotted.cloneContainerInSlot(p, ticket)).then(({ slotWaitMs: _wait, ...outcome }) => outcome);
+  };
+  await tracker.run('ensure_container_defined', () => define().then(record('ensure_container_defined')));
   await tracker.run('apply_configurations', () => tasks.applyConfigurations(p).then(record('apply_configurations')));
   if (patched(LEAF_PRE_CONFIGURED_SNAPSHOT)) {
     // The point the original's `pre-configured` marked: defined and configured, before shared

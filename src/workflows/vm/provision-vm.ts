@@ -6,6 +6,7 @@
  */
 import { ActivityCancellationType, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
+import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { VmActivities } from '../../activities/vm/types';
 import { progressQuery, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
@@ -13,11 +14,13 @@ import type { VmPlan } from '../../shared/vm-plan';
 import { guestJob, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { VM_WORKFLOW_STEPS } from '../../shared/steps';
 import { StepTracker } from '../step-tracker';
-import { CLONE_SLOT_LOCK, VM_CONFIGURATION_TASK_PRESET } from '../patches';
-import { withCloneSlot } from '../clone-lock/clone-slot';
+import { CLONE_SLOT_IN_ACTIVITY, CLONE_SLOT_LOCK, VM_CONFIGURATION_TASK_PRESET } from '../patches';
+import { withCloneSlot, withSlotInActivity } from '../clone-lock/clone-slot';
 
 export interface ProvisionVmInput {
   vmid: number;
+  /** Given by phoenixUp: its clone goes before siblings with less work after them (CloneSlotHolder.priority). */
+  clonePriority?: number;
 }
 
 export interface ProvisionVmResult {
@@ -38,7 +41,8 @@ function longStepProxies(heartbeatTimeout: string | undefined, retryDeadline: st
   const proxy = (preset: typeof proxmoxTask) => proxyActivities<VmActivities>(withHeartbeatTimeout(preset, heartbeatTimeout, retryDeadline));
   // A clone holding its source's slot releases it only once the activity has really stopped.
   const cloneTask = { ...proxmoxTask, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), boots: proxy(guestJob), waits: proxy(templateWait) };
+  const slotted = proxyActivities<Pick<LifecycleActivities, 'cloneVmInSlot'>>(withHeartbeatTimeout(cloneTask, heartbeatTimeout, retryDeadline));
+  return { tasks: proxy(proxmoxTask), cloneTasks: proxy(cloneTask), slotted, boots: proxy(guestJob), waits: proxy(templateWait) };
 }
 
 export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
@@ -63,7 +67,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   });
   if (!loaded) throw new Error('unreachable: plan not loaded');
   const plan: VmPlan = loaded;
-  const { tasks, cloneTasks, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
+  const { tasks, cloneTasks, slotted, boots, waits } = longStepProxies(plan.heartbeatTimeout, plan.retryDeadline);
 
   if (plan.source.kind === 'clone') {
     const parentVmid = plan.source.parentVmid;
@@ -78,8 +82,17 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   let alreadyTemplate = false;
   await tracker.run('ensure_vm_defined', async () => {
     // The clone holds its source's clone slot (PVE locks the source for the clone task).
-    const slot = plan.source.kind === 'clone' && patched(CLONE_SLOT_LOCK) ? { node: plan.node, source: plan.source.parentVmid, target: { kind: 'vm' as const, id: plan.vmid } } : undefined;
-    const outcome = await (slot ? withCloneSlot(slot, () => cloneTasks.ensureVmDefined(plan)) : tasks.ensureVmDefined(plan));
+    const slot =
+      plan.source.kind === 'clone' && patched(CLONE_SLOT_LOCK)
+        ? { node: plan.node, source: plan.source.parentVmid, target: { kind: 'vm' as const, id: plan.vmid }, ...(input.clonePriority ? { priority: input.clonePriority } : {}) }
+        : undefined;
+    // Since clone-slot-in-activity the clone activity takes and releases the slot itself (one workflow task per handoff).
+    const inActivity = slot !== undefined && patched(CLONE_SLOT_IN_ACTIVITY);
+    const outcome = await (slot
+      ? inActivity
+        ? withSlotInActivity(slot, (ticket) => slotted.cloneVmInSlot(plan, ticket))
+        : withCloneSlot(slot, () => cloneTasks.ensureVmDefined(plan))
+      : tasks.ensureVmDefined(plan));
     alreadyTemplate = outcome.isTemplate;
     return record('ensure_vm_defined')({ changed: outcome.changed, summary: outcome.summary });
   });
