@@ -70,8 +70,9 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`PHOENIX_TEST_CONCURRENCY must be a positive integer, got ${process.env.PHOENIX_TEST_CONCURRENCY}`);
   process.exit(2);
 }
-const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
 const reports = mkdtempSync(join(tmpdir(), 'phoenix-test-report-'));
+// The workflow bundle is made once per run and shared by the files (test/temporal/workflow-bundle.ts).
+const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1', PHOENIX_TEST_BUNDLE_DIR: reports };
 
 /**
  * One file in a `node --test` process of its own; its output is printed whole when it ends.

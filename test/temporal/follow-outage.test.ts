@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { follow } from '../../src/cli/runs/follow';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
-import { HEARTBEAT_THROTTLE, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
-import { silentLogger } from './replay-helpers';
+import { HEARTBEAT_THROTTLE } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from './workflow-bundle';
 import { provisioningStubs, within } from './workflow-env';
 
 test('follow waits out a Temporal outage with a visible line and reports the real outcome', { timeout: 240_000 }, async () => {
@@ -35,7 +35,7 @@ test('follow waits out a Temporal outage with a visible line and reports the rea
   const stubs = provisioningStubs();
   const worker = await Worker.create({
     connection, namespace: server.namespace, taskQueue: 'outage', activities: stubs.activities,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger }),
+    workflowBundle: await phoenixWorkflowBundle(),
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE, defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     shutdownGraceTime: '1s', shutdownForceTime: '3s',
   });
