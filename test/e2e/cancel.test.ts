@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { startStack, type Stack } from '../../scripts/lib/stack';
-import { countBy, jobs, ledgerText, nvidiaInstalls, target, temporalClient, TIME_SCALE, waitFor } from './helpers';
+import { countBy, jobs, ledgerText, nvidiaInstalls, target, temporalClient, WINDOWED_TIME_SCALE, waitFor } from './helpers';
 
 describe('cancel, then start again', () => {
   let stack: Stack;
@@ -20,7 +20,7 @@ describe('cancel, then start again', () => {
   before(async () => {
     // The NVIDIA job lasts 10 s here (200 s before scaling, not 20): `cancel` must arrive while it
     // runs, and on a busy machine (test files run side by side) a CLI process takes seconds to start.
-    stack = await startStack({ timeScale: TIME_SCALE, simArgs: ['--guest-duration', 'nvidia=200'], workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
+    stack = await startStack({ timeScale: WINDOWED_TIME_SCALE, simArgs: ['--guest-duration', 'nvidia=200'], workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
     await stack.startWorker();
     client = await temporalClient(stack);
   });

@@ -23,7 +23,7 @@ import { chromium } from 'playwright-core';
 import { fetch } from 'undici';
 import { startProdStack, type ProdStack } from '../../scripts/lib/prod-stack';
 import { startStack, type CliResult, type LedgerEntry, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
-import { CHROMIUM, CHROMIUM_ARGS, countBy, jobs, ledgerText, listedWorkflowIds, SIDE_EFFECTS, target, TIME_SCALE, waitFor } from '../e2e/helpers';
+import { CHROMIUM, CHROMIUM_ARGS, countBy, jobs, ledgerText, listedWorkflowIds, SIDE_EFFECTS, target, WINDOWED_TIME_SCALE, waitFor } from '../e2e/helpers';
 
 /** Long steps of a dead worker are retried after 8 s instead of the presets' 30 s (as in lxc-crash). */
 const WORKER_ENV = { PHOENIX_HEARTBEAT_TIMEOUT: '8s', PHOENIX_SHUTDOWN_GRACE: '4s', PHOENIX_SHUTDOWN_FORCE: '8s' };
@@ -87,7 +87,7 @@ describe('up --all on the production topology, every part restarted mid-run', ()
   let devLedger: LedgerEntry[] = [];
 
   it('reference: the same up --all on the dev server, undisturbed', { timeout: RUN_TIMEOUT_MS }, async () => {
-    const stack: Stack = await startStack({ timeScale: TIME_SCALE, workerEnv: WORKER_ENV });
+    const stack: Stack = await startStack({ timeScale: WINDOWED_TIME_SCALE, workerEnv: WORKER_ENV });
     try {
       await stack.startWorker();
       await stack.startWorker();
@@ -107,7 +107,7 @@ describe('up --all on the production topology, every part restarted mid-run', ()
     const workers: Record<string, WorkerProcess> = {};
 
     before(async () => {
-      stack = await startProdStack({ timeScale: TIME_SCALE, workerEnv: WORKER_ENV });
+      stack = await startProdStack({ timeScale: WINDOWED_TIME_SCALE, workerEnv: WORKER_ENV });
       workers.A = await stack.startWorker();
       workers.B = await stack.startWorker();
     }, { timeout: 180_000 });
