@@ -23,12 +23,27 @@ const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
 // Files that cannot share the machine run one at a time after the rest (none today).
 const RUN_ALONE = [];
-// Seconds each long file took in the last measured run (2 cores, concurrency 4; the runner's
-// closing table prints them). Files start longest first so the run does not end waiting on one
-// long file started late (the critical path); files not listed count as short.
+// Seconds each long file took in a measured run (2 cores, concurrency 4; the runner's closing
+// table prints them; only their order matters). Files start longest first so the run does not
+// end waiting on one long file started late (the critical path); files not listed count as short.
 const MEASURED_SECONDS = {
-  'test/prod/production-topology.test.ts': 104,
-  'test/temporal/follow-outage.test.ts': 91,
+  'test/e2e/fleet-up.test.ts': 240,
+  'test/e2e/schedule-rebuild.test.ts': 230,
+  'test/e2e/cancel.test.ts': 200,
+  'test/e2e/fleet-lifecycle.test.ts': 190,
+  'test/e2e/start-deps.test.ts': 170,
+  'test/e2e/web-ui-browser.test.ts': 165,
+  'test/e2e/plan-live.test.ts': 150,
+  'test/setup/setup-e2e.test.ts': 143,
+  'test/prod/production-topology.test.ts': 140,
+  'test/e2e/clone-slots.test.ts': 122,
+  'test/e2e/lxc-crash.test.ts': 116,
+  'test/e2e/cluster-up.test.ts': 115,
+  'test/e2e/reset-failed-run.test.ts': 114,
+  'test/e2e/lxc-faults.test.ts': 112,
+  'test/e2e/lxc-shared-template.test.ts': 105,
+  'test/e2e/lxc-chain.test.ts': 104,
+  'test/e2e/fleet-up-all.test.ts': 90,
 };
 // Prefixes of directories whose files are long as a rule, ranked after the measured ones.
 const LONG_DIRS = ['test/e2e/', 'test/setup/setup-e2e', 'test/vm/', 'test/reliability/', 'test/setup/'];
