@@ -5,9 +5,9 @@
 // directory (its `npm test`), that package's test/ alone. Node 20's --test does not expand globs
 // or pick up .ts files by itself.
 //
-// Test files run side by side, each in a `node --test` process of its own started from a pool
-// here (so each file's wall time is measured and its output printed whole when it ends, not
-// interleaved): every server a test starts binds an ephemeral loopback port and keeps its state
+// Test files run side by side, each in a node process of its own started from a pool here (so
+// each file's wall time is measured and its output printed whole when it ends, not interleaved;
+// the file runs directly, without `node --test`'s extra parent process per file): every server a test starts binds an ephemeral loopback port and keeps its state
 // in a temp dir of its own, and the full-stack files spend most of their time waiting on
 // simulated PVE tasks, so several fit on two cores. PHOENIX_TEST_CONCURRENCY=1 runs everything
 // one file at a time (to tell a load-sensitive failure from a real one).
@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const DEFAULT_CONCURRENCY = 4;
-// A deadline for every test that sets none of its own (tests with a tighter { timeout } keep
-// theirs): a hung test fails with its name instead of stalling the run. Generous, because the
-// full-stack e2e tests legitimately run for minutes.
-const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
+// A deadline for every file (its tests have tighter ones of their own): a hung file is killed and
+// fails with the output it printed instead of stalling the run. Generous, because the
+// full-stack e2e files legitimately run for minutes.
+const FILE_TIMEOUT_MS = 10 * 60 * 1000;
 // Files that cannot share the machine run one at a time after the rest (none today).
 const RUN_ALONE = [];
 // Seconds each long file took in a measured run (2 cores, concurrency 4; the runner's closing
@@ -100,18 +100,24 @@ function runFile(file, index) {
     const child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '--test',
+        '--import', 'tsx',
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-        `--test-timeout=${DEFAULT_TEST_TIMEOUT_MS}`,
         file,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
     const output = [];
     child.stdout.on('data', (chunk) => output.push(chunk));
     child.stderr.on('data', (chunk) => output.push(chunk));
     child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      if (timedOut) output.push(Buffer.from(`\nrun-tests: ${file} did not finish within ${FILE_TIMEOUT_MS / 1000} s and was killed\n`));
       const seconds = (Date.now() - started) / 1000;
       const counts = {};
       let text = '';
