@@ -80,6 +80,8 @@ export interface Stack {
   cli(args: string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
   ledger(): Promise<LedgerEntry[]>;
   setFaults(faults: unknown[]): Promise<void>;
+  /** Changes the simulator's unscaled task durations (ms, by name: vzclone, agentBoot...) for the tasks started afterwards. */
+  setDurations(durations: Record<string, number>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
       ledger: () => readLedger(sim.apiUrl, sim.caFile),
       setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
+      setDurations: (durations) => postDurations(sim.apiUrl, sim.caFile, durations),
       async temporalDown() {
         process.kill(stack.temporal.pid, 'SIGKILL');
         await stack.temporal.exited;
@@ -259,6 +262,10 @@ async function simFetch(apiUrl: string, caFile: string, path: string, init: { me
 export async function readLedger(apiUrl: string, caFile: string): Promise<LedgerEntry[]> {
   const body = (await simFetch(apiUrl, caFile, '/sim/ledger')) as { entries: LedgerEntry[] };
   return body.entries;
+}
+
+export async function postDurations(apiUrl: string, caFile: string, durations: Record<string, number>): Promise<void> {
+  await simFetch(apiUrl, caFile, '/sim/durations', { method: 'POST', body: JSON.stringify(durations) });
 }
 
 export async function postFaults(apiUrl: string, caFile: string, faults: unknown[]): Promise<void> {

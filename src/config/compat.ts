@@ -22,37 +22,34 @@ const TESTS = 'a test suite of the original Phoenix; Phoenix checks guests with 
 const VLLM_DUPLICATE = 'duplicates vllm_args, which is what the vLLM service is started with';
 const HOST_SETUP = 'Docker images and host paths are not part of host setup in Phoenix';
 
+/** Keys of one file that do nothing for one reason (listed in this order). */
+const ignored = (file: ConfigFileKind, reason: string, ...paths: string[]): IgnoredKey[] => paths.map((path) => ({ file, path, reason }));
+const inEveryContainer = (...keys: string[]) => keys.map((key) => `lxc_configs.*.${key}`);
+
 export const IGNORED_KEYS: readonly IgnoredKey[] = [
-  { file: 'lxc', path: 'lxc_configs.*.portainer_role', reason: 'Phoenix installs Portainer with the "portainer" feature instead' },
-  { file: 'lxc', path: 'lxc_configs.*.firewall', reason: 'Phoenix does not manage the Proxmox firewall (the original never applied these rules either)' },
-  { file: 'lxc', path: 'lxc_configs.*.tests', reason: TESTS },
-  { file: 'lxc', path: 'lxc_configs.*.integration_tests', reason: TESTS },
-  { file: 'lxc', path: 'lxc_configs.*.run_integration_tests', reason: TESTS },
-  { file: 'lxc', path: 'lxc_configs.*.vllm', reason: TESTS },
-  { file: 'lxc', path: 'lxc_configs.*.vllm_parameters', reason: VLLM_DUPLICATE },
-  { file: 'lxc', path: 'lxc_configs.*.vllm_quantization', reason: VLLM_DUPLICATE },
-  { file: 'lxc', path: 'lxc_configs.*.vllm_trust_remote_code', reason: VLLM_DUPLICATE },
-  { file: 'vm', path: 'vm_defaults.template', reason: 'VMs are built from template_image or cloned with clone_from_vmid' },
-  { file: 'vm', path: 'vms.*.user_config.gw', reason: 'misplaced: the gateway belongs in network_config.gw' },
-  { file: 'hypervisor', path: 'core_paths', reason: 'Phoenix reads its files from --config-dir or PHOENIX_CONFIG_DIR' },
-  { file: 'hypervisor', path: 'docker', reason: HOST_SETUP },
-  { file: 'hypervisor', path: 'samba.shares.*.options', reason: `${NEVER_READ}; use browsable and read_only` },
-  { file: 'hypervisor', path: 'behavior', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'proxmox_defaults', reason: `${NEVER_READ}; container defaults go at the top of ${CONFIG_FILES.lxc}` },
-  { file: 'hypervisor', path: 'tests', reason: TESTS },
-  { file: 'hypervisor', path: 'network.external_registry_url', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'network.portainer_server_ip', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'network.portainer_server_port', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'network.portainer_agent_port', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'network.nfs_server', reason: 'setup exports NFS from this host; the server is the host itself' },
-  { file: 'hypervisor', path: 'nvidia_driver.cuda_version', reason: NEVER_READ },
-  { file: 'hypervisor', path: 'nvidia_driver.install_vllm_libs', reason: NEVER_READ },
-  {
-    file: 'hypervisor',
-    path: 'shared_volumes.firewall',
-    reason:
-      'misplaced firewall settings, not a shared volume (the original looked for them at the top level, so they never took effect): move them to the top-level "firewall" block for setup to apply them',
-  },
+  ...ignored('lxc', 'Phoenix installs Portainer with the "portainer" feature instead', ...inEveryContainer('portainer_role')),
+  ...ignored('lxc', 'Phoenix does not manage the Proxmox firewall (the original never applied these rules either)', ...inEveryContainer('firewall')),
+  ...ignored('lxc', TESTS, ...inEveryContainer('tests', 'integration_tests', 'run_integration_tests', 'vllm')),
+  ...ignored('lxc', VLLM_DUPLICATE, ...inEveryContainer('vllm_parameters', 'vllm_quantization', 'vllm_trust_remote_code')),
+  ...ignored('vm', 'VMs are built from template_image or cloned with clone_from_vmid', 'vm_defaults.template'),
+  ...ignored('vm', 'misplaced: the gateway belongs in network_config.gw', 'vms.*.user_config.gw'),
+  ...ignored('hypervisor', 'Phoenix reads its files from --config-dir or PHOENIX_CONFIG_DIR', 'core_paths'),
+  ...ignored('hypervisor', HOST_SETUP, 'docker'),
+  ...ignored('hypervisor', `${NEVER_READ}; use browsable and read_only`, 'samba.shares.*.options'),
+  ...ignored('hypervisor', NEVER_READ, 'behavior'),
+  ...ignored('hypervisor', `${NEVER_READ}; container defaults go at the top of ${CONFIG_FILES.lxc}`, 'proxmox_defaults'),
+  ...ignored('hypervisor', TESTS, 'tests'),
+  ...ignored(
+    'hypervisor', NEVER_READ,
+    'network.external_registry_url', 'network.portainer_server_ip', 'network.portainer_server_port', 'network.portainer_agent_port',
+  ),
+  ...ignored('hypervisor', 'setup exports NFS from this host; the server is the host itself', 'network.nfs_server'),
+  ...ignored('hypervisor', NEVER_READ, 'nvidia_driver.cuda_version', 'nvidia_driver.install_vllm_libs'),
+  ...ignored(
+    'hypervisor',
+    'misplaced firewall settings, not a shared volume (the original looked for them at the top level, so they never took effect): move them to the top-level "firewall" block for setup to apply them',
+    'shared_volumes.firewall',
+  ),
 ];
 
 /**

@@ -11,25 +11,23 @@ import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 import { parseUpid } from './upid';
 
-export interface TaskStatus {
+/** What PVE says of every task, in its status and in task lists alike (the UPID's fields). */
+interface TaskIdentity {
   upid: string;
   node: string;
   type: string;
   id: string;
   user: string;
   starttime: number;
+}
+
+export interface TaskStatus extends TaskIdentity {
   status: 'running' | 'stopped';
   /** Only when stopped: `OK`, `WARNINGS: n` or the error text. */
   exitstatus?: string;
 }
 
-export interface TaskListEntry {
-  upid: string;
-  node: string;
-  type: string;
-  id: string;
-  user: string;
-  starttime: number;
+export interface TaskListEntry extends TaskIdentity {
   endtime?: number;
   /** `RUNNING` (uppercase) for active tasks, `OK` / error text for finished ones. */
   status?: string;

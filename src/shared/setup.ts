@@ -33,6 +33,14 @@ export const SETUP_STEPS = [
 
 export type SetupStepName = (typeof SETUP_STEPS)[number];
 
+type PascalCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Capitalize<Head>}${PascalCase<Tail>}` : Capitalize<S>;
+/** The activity that carries out a setup step: `zfs_pools` → `setupZfsPools`. */
+export type SetupStepActivityName<N extends SetupStepName> = `setup${PascalCase<N>}`;
+
+export function setupStepActivityName<N extends SetupStepName>(step: N): SetupStepActivityName<N> {
+  return `setup${step.split('_').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}` as SetupStepActivityName<N>;
+}
+
 export interface SetupInput {
   node: string;
   /** `--wipe-disks --yes`: pools may be created on disks that hold data, erasing it. */

@@ -45,48 +45,37 @@ export const personWaitingRead: ActivityOptions = {
   retry,
 };
 
+/** A long step that heartbeats: a crashed worker's attempt is retried within a minute. */
+function heartbeating(startToCloseTimeout: ActivityOptions['startToCloseTimeout']): ActivityOptions {
+  return withDeadline({ startToCloseTimeout, heartbeatTimeout: '30s', retry });
+}
+
 /**
  * One Proxmox task (create, clone, start, snapshot) and its wait. The heartbeat lets a
  * crashed worker's attempt be retried within a minute; the retry re-attaches to the
  * running task instead of sending the request again.
  */
-export const proxmoxTask: ActivityOptions = withDeadline({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '30s',
-  retry,
-});
+export const proxmoxTask: ActivityOptions = heartbeating('30m');
 
 /**
  * A script running in a guest as a detached job (an NVIDIA driver install can take a
  * quarter of an hour). The job survives the worker; the retried activity re-attaches.
  */
-export const guestJob: ActivityOptions = withDeadline({
-  startToCloseTimeout: '3h',
-  heartbeatTimeout: '30s',
-  retry,
-});
+export const guestJob: ActivityOptions = heartbeating('3h');
 
 /**
  * Waiting for another workflow (a template build) to finish. An attempt also reads the
  * template's snapshots before and after the wait, so a flaky API fails attempts; a retry
  * only re-joins the build, so allow as many as a Proxmox task step does.
  */
-export const templateWait: ActivityOptions = withDeadline({
-  startToCloseTimeout: '12h',
-  heartbeatTimeout: '30s',
-  retry,
-});
+export const templateWait: ActivityOptions = heartbeating('12h');
 
 /**
  * Health checks retry inside the activity (the config says how often). A retried attempt (a
  * dropped SSH connection, a crashed worker) continues the try count from its heartbeat, so
  * retrying until the deadline grants no extra tries to a failing check.
  */
-export const healthProbe: ActivityOptions = withDeadline({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '30s',
-  retry,
-});
+export const healthProbe: ActivityOptions = heartbeating('30m');
 
 /**
  * A preset with the worker's heartbeat-timeout override (from the plan) applied, for

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { startStack, type Stack } from '../../scripts/lib/stack';
-import { countBy, jobs, ledgerText, nvidiaInstalls, target, temporalClient, TIME_SCALE, waitFor } from './helpers';
+import { countBy, jobs, ledgerText, nvidiaInstalls, target, temporalClient, WINDOWED_TIME_SCALE, waitFor } from './helpers';
 
 describe('cancel, then start again', () => {
   let stack: Stack;
@@ -20,7 +20,7 @@ describe('cancel, then start again', () => {
   before(async () => {
     // The NVIDIA job lasts 10 s here (200 s before scaling, not 20): `cancel` must arrive while it
     // runs, and on a busy machine (test files run side by side) a CLI process takes seconds to start.
-    stack = await startStack({ timeScale: TIME_SCALE, simArgs: ['--guest-duration', 'nvidia=200'], workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
+    stack = await startStack({ timeScale: WINDOWED_TIME_SCALE, simArgs: ['--guest-duration', 'nvidia=200'], workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
     await stack.startWorker();
     client = await temporalClient(stack);
   });
@@ -57,9 +57,13 @@ describe('cancel, then start again', () => {
 
   it('cancel during the clone task: Canceled, and the next start converges from the live state', { timeout: 180_000 }, async () => {
     const mark = await lastSeq();
+    // The clone task lasts 10 s here (100 ms at this time scale otherwise): the cancel, a CLI
+    // process started on a loaded machine, arrives while it runs instead of after 955's run ended.
+    await stack.setDurations({ vzclone: 200_000 });
     const detached = await stack.cli(['start', '955', '--detach']);
     assert.equal(detached.code, 0, detached.stderr);
     await waitFor('the clone of 955 to start', async () => (await stack.ledger()).find((e) => e.seq > mark && e.kind === 'lxc.clone' && target(e) === 955), 60_000, 50);
+    await stack.setDurations({ vzclone: 2_000 });
     const cancelled = await stack.cli(['cancel', '955']);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.match(cancelled.stdout, /phoenix-lxc-955: cancelled/);

@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
-import { jobs, ledgerText, nvidiaInstalls, TIME_SCALE, waitFor, CHAIN_950_BUILT_ONCE, provisioningCounts } from './helpers';
+import { jobs, ledgerText, nvidiaInstalls, WINDOWED_TIME_SCALE, waitFor, CHAIN_950_BUILT_ONCE, provisioningCounts } from './helpers';
 
 describe('a worker crash in the middle of the NVIDIA install', () => {
   let stack: Stack;
 
   before(async () => {
-    stack = await startStack({ timeScale: TIME_SCALE, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
+    stack = await startStack({ timeScale: WINDOWED_TIME_SCALE, workerEnv: { PHOENIX_HEARTBEAT_TIMEOUT: '8s' } });
   });
 
   after(async () => {

@@ -8,15 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { SetupActivities } from '../../src/activities/setup';
 import { setupWorkflowId, type SetupStepOutcome } from '../../src/shared/setup';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
-import { PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from '../temporal/workflow-bundle';
 
-type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 const unchanged: SetupStepOutcome = { changed: false, summary: 'unchanged', changes: [] };
 
 /** Stand-ins for every setup activity, recording the calls; `overrides` replace some. */
@@ -39,7 +38,7 @@ describe('setupHypervisor workflow', () => {
   let server: DevServer;
   let client: Client;
   let connection: NativeConnection;
-  let bundle: Bundle;
+  let bundle: WorkflowBundle;
 
   before(async () => {
     installRuntimeLogging('WARN');
@@ -47,7 +46,7 @@ describe('setupHypervisor workflow', () => {
     const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
     client = await connectClient({ env });
     connection = (await connectWorker({ env })).connection;
-    bundle = await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+    bundle = await phoenixWorkflowBundle();
   });
 
   after(async () => {

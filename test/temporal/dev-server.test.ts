@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
@@ -14,9 +14,9 @@ import { PhoenixId } from '../../src/shared/search-attributes';
 import { diagnosticsWorkflowId } from '../../src/shared/workflow-ids';
 import { workerDiagnosticsWorkflow } from '../../src/workflows';
 import { waitFor } from 'phoenix-sim';
-import { createPhoenixWorker, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
+import { createPhoenixWorker } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from './workflow-bundle';
 
-type WorkflowBundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 
 describe('Temporal dev server, worker and diagnostics workflow', () => {
   let server: DevServer;
@@ -36,7 +36,7 @@ describe('Temporal dev server, worker and diagnostics workflow', () => {
     const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
     client = await connectClient({ env });
     workerConnection = (await connectWorker({ env })).connection;
-    bundle = await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: quietBundlerLogger });
+    bundle = await phoenixWorkflowBundle();
   });
 
   after(async () => {
@@ -102,12 +102,3 @@ describe('Temporal dev server, worker and diagnostics workflow', () => {
     assert.equal(await isPortInUse(port), false, `port ${port} is free again`);
   });
 });
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

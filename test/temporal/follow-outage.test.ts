@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { follow } from '../../src/cli/runs/follow';
-import { connectClient } from '../../src/temporal/connection';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
-import { HEARTBEAT_THROTTLE, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
-import { silentLogger } from './replay-helpers';
+import { HEARTBEAT_THROTTLE } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from './workflow-bundle';
 import { provisioningStubs, within } from './workflow-env';
 
 test('follow waits out a Temporal outage with a visible line and reports the real outcome', { timeout: 240_000 }, async () => {
@@ -22,18 +22,24 @@ test('follow waits out a Temporal outage with a visible line and reports the rea
   const dbFile = join(dir, 'temporal.db');
   let server: DevServer | undefined = await startDevServer({ uiPort: false, dbFile });
   const port = Number(server.address.split(':').pop());
-  const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
-  const client = await connectClient({ env });
+  // The SDK retries each call for about 15 s before giving up (10 attempts); the follow's own
+  // reconnect loop is what is under test, so the client gives up on a call after 3 attempts.
+  const client = new Client({
+    connection: await Connection.connect({
+      address: server.address,
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+    }),
+    namespace: server.namespace,
+  });
   const connection = await NativeConnection.connect({ address: server.address });
   const stubs = provisioningStubs();
   const worker = await Worker.create({
     connection, namespace: server.namespace, taskQueue: 'outage', activities: stubs.activities,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger }),
+    workflowBundle: await phoenixWorkflowBundle(),
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE, defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     shutdownGraceTime: '1s', shutdownForceTime: '3s',
   });
   try {
-    // (Shutting the worker down after the restart waits out its long polls: most of this test's time.)
     await worker.runUntil(async () => {
       const handle = await client.workflow.start('provisionLxc', { taskQueue: 'outage', workflowId: 'phoenix-lxc-401', args: [{ ctid: 401 }] });
       await within(20_000, 'the first step to start', stubs.startedFor(401).promise);

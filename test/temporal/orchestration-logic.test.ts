@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
+import { waitFor } from 'phoenix-sim';
+import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/shared/phoenix-up';
 import { deferred, withCloneSlots, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
@@ -168,13 +170,23 @@ describe('phoenixUp scheduling (workflow logic)', () => {
   it('parents first; independent guests side by side within the per-node limit; clones of one source one at a time', { timeout: 90_000 }, async () => {
     // 410 and 420 are independent templates; 411 and 412 clone 410. With a limit of 2, 410 and
     // 420 start together (410's definition waits until 420's has begun: a run that serialised
-    // them would time out here), 411 and 412 wait for 410 and then never define at once.
+    // them would time out here), 411 and 412 wait for 410 and then never define at once: the
+    // first to clone holds its definition until the other is queued for 410's clone slot (a
+    // sibling started beside it would be defining instead, and the wait would time out).
     const plans = new Map([[410, template(410)], [420, template(420)], [411, cloneOf(411, 410)], [412, cloneOf(412, 410)]]);
     const began420 = deferred<void>();
+    const lock410 = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', 410));
+    const queuedFor410 = (ctid: number) => async () =>
+      (await lock410.query(cloneLockStateQuery)).queue.some((h) => h.workflowId === `phoenix-lxc-${ctid}`) || undefined;
+    let firstClone: number | undefined;
     const stubs = fleetStubs(t.env.client, plans, async (ctid) => {
       if (ctid === 420) began420.resolve(undefined);
       if (ctid === 410) await within(30_000, "420's definition to begin while 410's runs", began420.promise);
-      await new Promise((r) => setTimeout(r, 200)); // long enough for a wrongly started second clone to overlap
+      if ((ctid === 411 || ctid === 412) && firstClone === undefined) {
+        firstClone = ctid;
+        const sibling = ctid === 411 ? 412 : 411;
+        await waitFor(`${sibling} to queue for 410's clone slot while ${ctid} clones`, queuedFor410(sibling), 30_000, 50);
+      }
     });
     const input: PhoenixUpInput = {
       concurrencyPerNode: 2,

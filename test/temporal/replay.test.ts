@@ -12,11 +12,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
-import { PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
 import * as workflows from '../../src/workflows';
-import { loadHistories, replayAll, silentLogger, workflowTypeOf } from './replay-helpers';
+import { loadHistories, replayAll, workflowTypeOf } from './replay-helpers';
+import { phoenixWorkflowBundle } from './workflow-bundle';
 
 test('every recorded history replays against the current workflows, and a tampered one is caught', { timeout: 180_000 }, async () => {
   installRuntimeLogging('ERROR'); // the tampered control makes core warn, by design
@@ -31,7 +30,7 @@ test('every recorded history replays against the current workflows, and a tamper
   const scheduled = tampered.events?.find((event) => event.activityTaskScheduledEventAttributes);
   scheduled!.activityTaskScheduledEventAttributes!.activityType = { name: 'someOtherActivity' };
 
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger });
+  const workflowBundle = await phoenixWorkflowBundle();
   const outcomes = await replayAll(workflowBundle, [...recorded, { name: 'tampered', history: tampered }]);
 
   const broken = recorded.filter(({ name }) => outcomes.get(name) !== undefined).map(({ name }) => `${name}: ${String(outcomes.get(name))}`);

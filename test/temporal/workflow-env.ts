@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { cloneInSlotActivities } from '../../src/activities/lifecycle/clone-in-slot';
 import { createRequestCloneSlot } from '../../src/activities/lifecycle/request-clone-slot';
 import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
@@ -18,8 +18,8 @@ import type { VmPlan } from '../../src/shared/vm-plan';
 import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { findTemporalBinary } from '../../src/temporal/temporal-binary';
 import { installRuntimeLogging } from '../../src/temporal/runtime-logging';
-import { HEARTBEAT_THROTTLE, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
-import { silentLogger } from './replay-helpers';
+import { HEARTBEAT_THROTTLE } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from './workflow-bundle';
 
 export interface WorkflowTestEnv {
   env: TestWorkflowEnvironment;
@@ -37,7 +37,7 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   return {
     env,
     async withWorker(activities, body) {
-      bundle ??= await bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger });
+      bundle ??= await phoenixWorkflowBundle();
       const taskQueue = `test-${randomUUID()}`;
       const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: bundle, activities,
         // As phoenix-worker does: a cancellation reaches a heartbeating activity within seconds.

@@ -6,12 +6,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { provisioningDepsFromEnv } from '../../src/activities/common/provisioning-deps';
 import { sandboxGuests, sshEndpoint, startSimulator, type RunningSimulator } from 'phoenix-sim';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
-import { createPhoenixWorker, PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
+import { createPhoenixWorker } from '../../src/worker-factory';
+import { phoenixWorkflowBundle } from '../temporal/workflow-bundle';
 
 export interface VmWorld {
   server: DevServer;
@@ -32,8 +33,6 @@ try {
   // already installed by another suite in this process
 }
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
 export async function startWorld(editVms?: (file: { vm_defaults: Record<string, unknown>; vms: Array<Record<string, unknown>> }) => void): Promise<VmWorld> {
   const tmp = mkdtempSync(join(tmpdir(), 'phoenix-vm-test-'));
   const configDir = join(tmp, 'config');
@@ -48,7 +47,7 @@ export async function startWorld(editVms?: (file: { vm_defaults: Record<string, 
     startDevServer({ uiPort: false, logLevel: 'error' }),
     // Short PVE tasks; guests are real sandboxes whose installers take their scaled time.
     startSimulator({ timeScale: 0.05, guests: sandboxGuests(), ssh: sshEndpoint() }),
-    bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silent }),
+    phoenixWorkflowBundle(),
   ]);
   const bundlePath = join(tmp, 'workflows-bundle.js');
   writeFileSync(bundlePath, code.code);

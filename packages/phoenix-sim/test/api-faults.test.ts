@@ -55,4 +55,19 @@ test('fault injection: HTTP 500 at a seeded rate, connection resets, failing tas
     await createCt(s.token, 960);
     assert.equal((await s.token.nodes.$('pve').lxc.$(960).status.current.$get()).status, 'stopped');
   });
+
+  await t.test('task durations are changed live over /sim/durations; a bad body changes nothing', async () => {
+    const durations = async () => (await (await s.rawFetch('/sim/durations')).json()) as Record<string, number>;
+    const before = await durations();
+    const set = await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify({ vzclone: 123_000, agentBoot: 7 }) });
+    assert.equal(set.status, 200);
+    assert.deepEqual(await durations(), { ...before, vzclone: 123_000, agentBoot: 7 });
+    for (const body of [{ vzclone: 1, vzfly: 5 }, { vzclone: -1 }, { vzclone: '5' }]) {
+      const bad = await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify(body) });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.match(((await bad.json()) as { error: string }).error, /duration/);
+    }
+    assert.deepEqual(await durations(), { ...before, vzclone: 123_000, agentBoot: 7 }, 'refused bodies changed nothing');
+    await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify(before) });
+  });
 });

@@ -8,7 +8,7 @@
 import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { SetupActivities } from '../../activities/setup';
 import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
-import { SETUP_STEPS, setupProgressQuery, type SetupInput, type SetupResult, type SetupStepInput, type SetupStepName, type SetupStepOutcome } from '../../shared/setup';
+import { SETUP_STEPS, setupProgressQuery, setupStepActivityName, type SetupInput, type SetupResult, type SetupStepInput, type SetupStepName, type SetupStepOutcome } from '../../shared/setup';
 import { quickStep } from '../activity-presets';
 import { SetupTracker } from './setup-tracker';
 
@@ -46,13 +46,15 @@ export async function setupHypervisor(input: SetupInput): Promise<SetupResult> {
     const outcome = await tracker.run(name, () => activity(request));
     steps.push({ name, changed: outcome.changed, summary: outcome.summary });
   };
+  /** The steps in this order, each by its own activity (`zfs_pools` → setupZfsPools) with these options. */
+  const runEach = async (options: SetupActivities, ...names: Array<Exclude<SetupStepName, 'reboot'>>) => {
+    for (const name of names) await run(name, options[setupStepActivityName(name)]);
+  };
 
-  await run('initial_settings', slow.setupInitialSettings);
-  await run('zfs_pools', slow.setupZfsPools);
-  await run('zfs_datasets', slow.setupZfsDatasets);
-  await run('proxmox_storages', quick.setupProxmoxStorages);
-  await run('vfio', slow.setupVfio);
-  await run('nvidia_driver', waiting.setupNvidiaDriver);
+  await runEach(slow, 'initial_settings', 'zfs_pools', 'zfs_datasets');
+  await runEach(quick, 'proxmox_storages');
+  await runEach(slow, 'vfio');
+  await runEach(waiting, 'nvidia_driver');
 
   const need = await quick.rebootNeeds();
   if (need.reasons.length > 0) {
@@ -61,13 +63,6 @@ export async function setupHypervisor(input: SetupInput): Promise<SetupResult> {
     tracker.skip('reboot', 'not needed');
   }
 
-  await run('verify_driver', quick.setupVerifyDriver);
-  await run('gpu_init', quick.setupGpuInit);
-  await run('firewall', quick.setupFirewall);
-  await run('nfs_exports', quick.setupNfsExports);
-  await run('users', quick.setupUsers);
-  await run('samba', quick.setupSamba);
-  await run('apparmor', quick.setupApparmor);
-  await run('idmap', quick.setupIdmap);
+  await runEach(quick, 'verify_driver', 'gpu_init', 'firewall', 'nfs_exports', 'users', 'samba', 'apparmor', 'idmap');
   return { node: input.node, steps };
 }

@@ -6,7 +6,7 @@ import { sendSimJson } from './wire';
 
 /**
  * Simulator-only controls under `/sim/*`, never mixed with `/api2/json` and
- * never subject to faults: ledger, reset, faults, state dump, coverage.
+ * never subject to faults: ledger, reset, faults, task durations, state dump, coverage.
  */
 export async function handleSimControl(state: SimState, coverage: () => string[], req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
@@ -35,6 +35,19 @@ export async function handleSimControl(state: SimState, coverage: () => string[]
       case 'DELETE /sim/faults':
         state.faults.clear();
         return sendSimJson(res, 200, state.faults.list());
+      case 'GET /sim/durations':
+        return sendSimJson(res, 200, state.durations);
+      case 'POST /sim/durations': {
+        // Unscaled milliseconds of PVE's tasks and the guest agent's boot, changed live for the
+        // tasks started afterwards (a test widens a window: a clone still running when its cancel arrives).
+        const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
+        for (const [name, ms] of Object.entries(body)) {
+          if (!Object.hasOwn(state.durations, name)) throw new Error(`unknown duration '${name}' (known: ${Object.keys(state.durations).join(', ')})`);
+          if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error(`duration '${name}' must be a number of milliseconds >= 0, got ${JSON.stringify(ms)}`);
+        }
+        Object.assign(state.durations, body); // all checked first: a bad body changes nothing
+        return sendSimJson(res, 200, state.durations);
+      }
       case 'GET /sim/state':
         return sendSimJson(res, 200, state.snapshot());
       case 'GET /sim/coverage':
