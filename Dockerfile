@@ -40,5 +40,9 @@ USER node
 ENV TEMPORAL_ADDRESS=temporal:7233 \
     PHOENIX_TASK_QUEUE=phoenix \
     PHOENIX_CONFIG_DIR=/etc/phoenix
+# The worker's V8 heap limit (what bin/phoenix-worker.js sets outside a container; see
+# docs/operations.md, "Sizing the worker"). Without it V8 sizes the heap from the host's memory
+# and collects late. Override NODE_OPTIONS to change it.
+ENV NODE_OPTIONS=--max-old-space-size=256
 # exec form: node itself receives SIGTERM, and the SDK's handler starts the graceful shutdown.
 ENTRYPOINT ["node", "dist/worker.js"]
