@@ -40,9 +40,10 @@ USER node
 ENV TEMPORAL_ADDRESS=temporal:7233 \
     PHOENIX_TASK_QUEUE=phoenix \
     PHOENIX_CONFIG_DIR=/etc/phoenix
-# The worker's V8 heap limit (what bin/phoenix-worker.js sets outside a container; see
-# docs/operations.md, "Sizing the worker"). Without it V8 sizes the heap from the host's memory
-# and collects late. Override NODE_OPTIONS to change it.
-ENV NODE_OPTIONS=--max-old-space-size=256
+# The worker's V8 heap limits and malloc arenas (what bin/phoenix-worker.js sets outside a
+# container; see docs/operations.md, "Sizing the worker"). Without them V8 sizes the heap from the
+# host's memory and collects late. Override NODE_OPTIONS / MALLOC_ARENA_MAX to change them.
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8" \
+    MALLOC_ARENA_MAX=2
 # exec form: node itself receives SIGTERM, and the SDK's handler starts the graceful shutdown.
 ENTRYPOINT ["node", "dist/worker.js"]

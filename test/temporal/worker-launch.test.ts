@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_WORKER_HEAP_MB, hasOwnHeapLimit, workerChildArgs, workerHeapMbFrom } from '../../src/worker-launch';
+import { DEFAULT_WORKER_HEAP_MB, hasOwnHeapLimit, workerChildArgs, workerChildEnv, workerHeapMbFrom } from '../../src/worker-launch';
 import { REPO_ROOT } from '../config/fixtures';
 
 const BIN = join(REPO_ROOT, 'bin', 'phoenix-worker.js');
@@ -23,11 +23,14 @@ describe('PHOENIX_WORKER_HEAP_MB', () => {
     }
   });
 
-  test('a process started with a heap limit of its own keeps it', { timeout: 5_000 }, () => {
+  test('a process started with a heap limit of its own keeps it; the child gets the limits it has not set',  { timeout: 5_000 }, () => {
     assert.equal(hasOwnHeapLimit(['--max-old-space-size=300'], undefined), true);
     assert.equal(hasOwnHeapLimit([], '--require x --max_old_space_size=300'), true);
     assert.equal(hasOwnHeapLimit(['--enable-source-maps'], '--max-semi-space-size=16'), false);
-    assert.deepEqual(workerChildArgs(256, ['--enable-source-maps'], '/w.js', ['a']), ['--enable-source-maps', '--max-old-space-size=256', '/w.js', 'a']);
+    assert.deepEqual(workerChildArgs(256, ['--enable-source-maps'], undefined, '/w.js', ['a']), ['--enable-source-maps', '--max-old-space-size=256', '--max-semi-space-size=8', '/w.js', 'a']);
+    assert.deepEqual(workerChildArgs(300, [], '--max-semi-space-size=16', '/w.js', []), ['--max-old-space-size=300', '/w.js']);
+    assert.equal(workerChildEnv({}).MALLOC_ARENA_MAX, '2');
+    assert.equal(workerChildEnv({ MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX, '4');
   });
 });
 
