@@ -13,9 +13,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --workspaces=false
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-workflow-bundle.mjs ./scripts/
+COPY scripts/build-workflow-bundle.mjs scripts/build-cli-bundle.mjs ./scripts/
 # The build also writes dist/workflows.bundle.js: with NODE_ENV=production the worker loads
-# that prebuilt bundle and refuses to start without it (src/workflow-bundle.ts).
+# that prebuilt bundle and refuses to start without it (src/workflow-bundle.ts); and
+# dist/bundle/phoenix-client.js, the CLI in one file (src/cli/launch.ts).
 RUN npm run build:product
 
 # The product's production dependencies alone: phoenix-sim is a dev dependency of the product.
