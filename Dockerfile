@@ -13,9 +13,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --workspaces=false
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-workflow-bundle.mjs ./scripts/
+COPY scripts/build-workflow-bundle.mjs scripts/build-cli-bundle.mjs ./scripts/
 # The build also writes dist/workflows.bundle.js: with NODE_ENV=production the worker loads
-# that prebuilt bundle and refuses to start without it (src/workflow-bundle.ts).
+# that prebuilt bundle and refuses to start without it (src/workflow-bundle.ts); and
+# dist/bundle/phoenix-client.js, the CLI in one file (src/cli/launch.ts).
 RUN npm run build:product
 
 # The product's production dependencies alone: phoenix-sim is a dev dependency of the product.
@@ -40,5 +41,10 @@ USER node
 ENV TEMPORAL_ADDRESS=temporal:7233 \
     PHOENIX_TASK_QUEUE=phoenix \
     PHOENIX_CONFIG_DIR=/etc/phoenix
+# The worker's V8 heap limits and malloc arenas (what bin/phoenix-worker.js sets outside a
+# container; see docs/operations.md, "Sizing the worker"). Without them V8 sizes the heap from the
+# host's memory and collects late. Override NODE_OPTIONS / MALLOC_ARENA_MAX to change them.
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8" \
+    MALLOC_ARENA_MAX=2
 # exec form: node itself receives SIGTERM, and the SDK's handler starts the graceful shutdown.
 ENTRYPOINT ["node", "dist/worker.js"]

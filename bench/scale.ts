@@ -2,16 +2,22 @@
  * Scale: `up` of N containers cloned from one template at a zero-duration time scale (what is
  * measured is orchestration alone), for N in 100, 200, 500 by default. Per N, a fresh stack
  * (dev server, simulator, worker): wall time of the `up` process, time per guest, the worker's
- * peak resident set (VmHWM) and the Temporal dev server's CPU time during the run.
+ * peak resident set (VmHWM of the process running the worker; bin/phoenix-worker.js starts it as
+ * its child under the heap limit, src/worker-launch.ts, and that launcher's own peak is printed
+ * beside it) and the Temporal dev server's CPU time during the run.
  *
- *   npm run build && npx tsx bench/scale.ts [--sizes 100,200,500] [--concurrency 16] [--worker-env NAME=VALUE,...]
+ *   npm run build && npx tsx bench/scale.ts [--sizes 100,200,500] [--concurrency 16] [--worker-env NAME=VALUE,...] [--memory-log DIR]
+ *
+ * `--memory-log DIR` writes DIR/worker-<N>.jsonl, the worker's memory breakdown each second
+ * (bench/lib/memory-probe.js: RSS, main heap, external, the rest).
  *
  * Targets: 500 complete; time per guest at 500 within 1.2x of that at 100; worker peak RSS
  * <= 300 MB. The simulated cluster has 3 nodes (pve1-pve3, local ZFS): the leaves name no node, so
  * placement spreads them by free memory, and the nodes other than the template's get their own
  * copy of 900 first.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { joinSimCluster } from '../scripts/lib/sim-cluster';
 import { startStack } from '../scripts/lib/stack';
@@ -39,12 +45,25 @@ function peakRssMb(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
+/** The pid running the worker: the bin's child when it launched one, else the bin's process itself. */
+function workerPid(binPid: number): number {
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${binPid}/task/${binPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    children = [];
+  }
+  return children.length === 1 ? Number(children[0]) : binPid;
+}
+
 interface Figure {
   guests: number;
   completed: boolean;
   wallMs: number;
   msPerGuest: number;
   workerPeakRssMb: number;
+  /** The launcher's peak (bin/phoenix-worker.js), 0 when the worker ran in the bin's own process. */
+  launcherPeakRssMb: number;
   temporalCpuMs: number;
 }
 
@@ -64,8 +83,15 @@ async function measure(n: number, concurrency: number): Promise<Figure> {
   try {
     joinSimCluster(config.dir, stack.sim.env, { gpus: [{ index: 0 }] }); // the shipped 950 and 955 claim GPU 0
     // Worker settings to compare (e.g. PHOENIX_MAX_CACHED_WORKFLOWS=...): the defaults otherwise.
-    const workerEnv = Object.fromEntries(arg('worker-env', '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    const worker = await stack.startWorker(workerEnv);
+    const workerEnv: Record<string, string> = Object.fromEntries(arg('worker-env', '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const memoryLog = arg('memory-log', '');
+    if (memoryLog) {
+      mkdirSync(memoryLog, { recursive: true });
+      workerEnv.NODE_OPTIONS = `${workerEnv.NODE_OPTIONS ?? ''} --require=${join(__dirname, 'lib', 'memory-probe.js')}`.trim();
+      workerEnv.PHOENIX_BENCH_MEMORY_LOG = join(memoryLog, `worker-${n}.jsonl`);
+    }
+    const launcher = await stack.startWorker(workerEnv);
+    const worker = { pid: workerPid(launcher.pid) };
     // The template first: its build is not what scales.
     const template = await stack.cli(['start', '900']);
     if (template.code !== 0) throw new Error(`start 900 failed:\n${template.stderr}`);
@@ -79,6 +105,7 @@ async function measure(n: number, concurrency: number): Promise<Figure> {
       wallMs,
       msPerGuest: wallMs / n,
       workerPeakRssMb: peakRssMb(worker.pid),
+      launcherPeakRssMb: worker.pid === launcher.pid ? 0 : peakRssMb(launcher.pid),
       temporalCpuMs: cpuMs(stack.temporal.pid) - cpuBefore,
     };
     if (run.code !== 0) console.error(`up of ${n} exited ${run.code}:\n${run.stderr.split('\n').slice(-15).join('\n')}`);
@@ -98,7 +125,7 @@ async function main(): Promise<void> {
     figures.push(f);
     console.log(
       `${String(n).padStart(4)} guests: ${f.completed ? 'complete' : 'INCOMPLETE'}, ${(f.wallMs / 1000).toFixed(1)} s, ${f.msPerGuest.toFixed(0)} ms per guest, ` +
-        `worker peak RSS ${f.workerPeakRssMb.toFixed(0)} MB, Temporal CPU ${(f.temporalCpuMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)})`,
+        `worker peak RSS ${f.workerPeakRssMb.toFixed(0)} MB${f.launcherPeakRssMb ? ` (+ launcher ${f.launcherPeakRssMb.toFixed(0)} MB)` : ''}, Temporal CPU ${(f.temporalCpuMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)})`,
     );
   }
   const smallest = figures[0]!;

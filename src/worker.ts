@@ -4,17 +4,20 @@
  * Connection settings follow Temporal's conventions (TEMPORAL_ADDRESS,
  * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, temporal.toml profiles);
  * Phoenix's own: PHOENIX_TASK_QUEUE, PHOENIX_SHUTDOWN_GRACE, PHOENIX_SHUTDOWN_FORCE,
- * PHOENIX_LOG_LEVEL, PHOENIX_METRICS_ADDRESS, PHOENIX_WORKFLOW_BUNDLE (src/workflow-bundle.ts).
+ * PHOENIX_LOG_LEVEL, PHOENIX_METRICS_ADDRESS, PHOENIX_WORKFLOW_BUNDLE (src/workflow-bundle.ts),
+ * PHOENIX_WORKER_HEAP_MB (read by bin/phoenix-worker.js: src/worker-launch.ts).
  * SIGINT/SIGTERM start a graceful shutdown (the SDK Runtime installs the handlers).
  */
 import { closeIdleSshConnections } from './ssh/pool';
 import { connectWorker, describeTarget } from './temporal/connection';
 import { installRuntimeLogging } from './temporal/runtime-logging';
 import { createPhoenixWorker } from './worker-factory';
+import { exitWithLauncher } from './worker-launch';
 import { WorkerSettingsError, workerSettingsFrom } from './worker-settings';
 import { chooseWorkflowCode, WorkflowBundleError } from './workflow-bundle';
 
 async function main(): Promise<void> {
+  exitWithLauncher();
   const settings = workerSettingsFrom(process.env);
   const workflowCode = chooseWorkflowCode(process.env);
   installRuntimeLogging(settings.logLevel, settings.metricsAddress ? { prometheusAddress: settings.metricsAddress } : {});

@@ -144,7 +144,7 @@ test('the production image (its Dockerfile file selection) holds no simulator co
       } else if (path === 'dist') {
         // The build stage's dist/ is the product build of src/ (build:product), as here.
         assert.ok(from.runs.some((r) => /npm run build:product\b/.test(r)), 'the image builds the product alone');
-        assert.deepEqual(from.copies.filter((c) => !c.from).flatMap((c) => c.sources).filter((p) => !/^(package(-lock)?\.json|tsconfig(\.build)?\.json|src|scripts\/build-workflow-bundle\.mjs)$/.test(p)), []);
+        assert.deepEqual(from.copies.filter((c) => !c.from).flatMap((c) => c.sources).filter((p) => !/^(package(-lock)?\.json|tsconfig(\.build)?\.json|src|scripts\/build-(workflow|cli)-bundle\.mjs)$/.test(p)), []);
         selected.push(...filesUnder(join(ROOT, 'dist')));
       } else {
         assert.ok(from.copies.some((c) => !c.from && c.sources.includes(path)), `${source} comes from the build context`);
