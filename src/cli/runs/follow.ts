@@ -8,7 +8,8 @@
  * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
  * `FollowState`, so a template two leaves need is reported once. A run that has closed is
  * queried once more for its final states, then never again (each query of a closed run makes a
- * worker replay its whole history). A fleet run (`up`) names its running and settled children in
+ * worker replay its whole history); the target run, when it completed, is not queried at all: its
+ * result carries its final states. A fleet run (`up`) names its running and settled children in
  * one query, so the follower looks only at those, several at a time, and stops as soon as the
  * fleet run closes (one last look at the children it had not yet seen closed).
  *
@@ -18,7 +19,7 @@
  */
 import { ServiceError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
-import { progressQuery, type StepProgress } from '../../shared/progress';
+import { progressQuery, type GuestProgress, type StepProgress } from '../../shared/progress';
 import { failedStepOf } from '../../shared/step-failure';
 
 export interface StepEvent {
@@ -86,26 +87,37 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   let done = false;
   const result = waitForResult(target, options).finally(() => (done = true));
 
-  /** Reads one run's progress and reports what changed; returns whether the run has closed. */
-  const pollRun = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
-    const handle = client.workflow.getHandle(workflowId, runId);
-    const description = await handle.describe();
-    const key = `${workflowId}/${description.runId}`;
-    if (state.finished.has(key)) return true;
-    const closed = description.status.name !== 'RUNNING';
-    if (workflowId === target.workflowId) targetStart = Math.min(targetStart, description.startTime.getTime());
-    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
-    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
-      state.finished.add(key); // a run that ended before ours began: not part of this one
-      return true;
-    }
-    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+  /** Reports the steps of a run's progress that changed since last reported. */
+  const report = (workflowId: string, key: string, progress: GuestProgress) => {
     for (const step of progress.steps) {
       const stepKey = `${key}/${step.name}`;
       if (step.state === 'pending' || state.seen.get(stepKey) === step.state) continue;
       state.seen.set(stepKey, step.state);
       options.onStep({ workflowId, id: progress.id, kind: progress.kind, step });
     }
+  };
+
+  let targetKey: string | undefined; // `${workflowId}/${runId}` of the target run, once read
+
+  /** Reads one run's progress and reports what changed; returns whether the run has closed. */
+  const pollRun = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
+    if (workflowId === target.workflowId && targetKey !== undefined && state.finished.has(targetKey)) return true;
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const description = await handle.describe();
+    const key = `${workflowId}/${description.runId}`;
+    if (state.finished.has(key)) return true;
+    const closed = description.status.name !== 'RUNNING';
+    if (workflowId === target.workflowId) {
+      targetStart = Math.min(targetStart, description.startTime.getTime());
+      targetKey = key;
+    }
+    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
+    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
+      state.finished.add(key); // a run that ended before ours began: not part of this one
+      return true;
+    }
+    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+    report(workflowId, key, progress);
     if (closed) {
       state.finished.add(key);
       return true;
@@ -163,8 +175,21 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     clearTimeout(pause);
   }
   await round;
-  await poll().catch(() => undefined); // the final states
-  return result;
+  // A completed run returns its steps' final states: no need to query it (a replay on a worker).
+  const outcome = await result;
+  const final = finalProgress(outcome);
+  if (final && targetKey !== undefined && !options.children && !state.finished.has(targetKey)) {
+    report(target.workflowId, targetKey, final);
+    state.finished.add(targetKey);
+  }
+  await poll().catch(() => undefined); // the final states (of the related runs, and of a target that did not say)
+  return outcome;
+}
+
+/** The final progress a completed provisioning run returns (runs recorded before it did return none). */
+function finalProgress(outcome: FollowOutcome): GuestProgress | undefined {
+  const progress = outcome.ok ? (outcome.result as { progress?: GuestProgress } | null | undefined)?.progress : undefined;
+  return progress && Array.isArray(progress.steps) ? progress : undefined;
 }
 
 /** The run's result; reconnects while Temporal is unreachable instead of calling the run failed. */
