@@ -138,8 +138,14 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   /** The runs worth a look this round: the target and its related runs, or what a fleet run names. */
   const targetRunId = (target as { firstExecutionRunId?: string }).firstExecutionRunId;
   const closedChildren = new Set<string>();
+  const closedRelated = new Set<string>(); // related ids whose last look found their run closed
   const toLook = async (): Promise<Array<readonly [string, string | undefined]>> => {
-    if (!options.children) return [[target.workflowId, targetRunId], ...related.map((id) => [id, undefined] as const)];
+    if (!options.children) {
+      // Once the target has closed, a related run last seen closed gets no final look: a run of
+      // it started after that is not part of this one.
+      const relatedNow = done ? related.filter((id) => !closedRelated.has(id)) : related;
+      return [[target.workflowId, targetRunId], ...relatedNow.map((id) => [id, undefined] as const)];
+    }
     targetStart = 0; // a fleet run's children all belong to it
     const named = done ? undefined : await options.children(target).catch(() => undefined);
     // Once the fleet run has closed (or cannot answer), the children not yet seen closed get a last look.
@@ -148,11 +154,23 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   };
 
   const poll = async () => {
-    const runs = await toLook();
+    let runs = await toLook();
+    if (!options.children && !Number.isFinite(targetStart) && runs.length > 1) {
+      // The target first: the related runs are judged against its start (one that ended before
+      // it is not part of it), so they are decided this round rather than the next.
+      await look(runs[0]![0], runs[0]![1]);
+      runs = runs.slice(1);
+    }
     for (let i = 0; i < runs.length; i += POLL_PARALLELISM) {
       await Promise.all(
         runs.slice(i, i + POLL_PARALLELISM).map(async ([workflowId, runId]) => {
-          if ((await look(workflowId, runId)) && options.children) closedChildren.add(workflowId);
+          const closed = await look(workflowId, runId);
+          if (options.children) {
+            if (closed) closedChildren.add(workflowId);
+          } else if (workflowId !== target.workflowId) {
+            if (closed) closedRelated.add(workflowId);
+            else closedRelated.delete(workflowId);
+          }
         }),
       );
       if (done && !options.children) break; // the target closed: its final look comes next
