@@ -6,7 +6,7 @@
 // with `findRunning` instead of starting the work a second time.
 import { LOST_TASK_EXITSTATUS, PveBadRequest, PveError, PveNotFound, PveTaskLost, PveWaitTimeout, taskFailureError } from './errors';
 import { abortError } from '../shared/abort';
-import { tightPollDelayMs } from '../shared/poll-delay';
+import { pollDelayMs } from '../shared/poll-delay';
 import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 import { parseUpid } from './upid';
@@ -64,18 +64,9 @@ export interface TaskWaitOptions extends WaitOptions {
   unreachableMs?: number;
   /** Lines of the task log put into the error of a failed task. */
   logTailLines?: number;
-  /** The delay before the next look, from the looks so far and the time waited (taskPollDelayMs otherwise; pollMs wins). */
+  /** The delay before the next look, from the looks so far and the time waited (pollDelayMs otherwise; pollMs wins). */
   pollDelay?: (polls: number, elapsedMs: number) => number;
 }
-
-/**
- * The default delay between looks at a task: at most 20 % of the time waited so far (25 ms at
- * first, 2 s at most). A task's end is noticed within a fifth of its duration: pollDelayMs's
- * growth by 1.6 per look overshot a 150 ms snapshot by half (noticed at 231 ms), and every step
- * of a build waits for one or more tasks. About 17 looks in a task's first second, then one per
- * 20 % of its age: one every 2 s for long ones, as before.
- */
-export const taskPollDelayMs = (_polls: number, elapsedMs: number) => tightPollDelayMs(elapsedMs, 0.2);
 
 const isOk = (exitstatus: string) => exitstatus === 'OK' || exitstatus.startsWith('WARNINGS');
 
@@ -171,7 +162,7 @@ export function createTaskClient(http: PveHttp) {
         const logTailLines = await logTail(upid, opts.logTailLines ?? 20).catch(() => []);
         throw taskFailureError(what, { upid, exitstatus, logTail: logTailLines });
       }
-      await sleep(opts.pollMs ?? (opts.pollDelay ?? taskPollDelayMs)(polls, Date.now() - started), opts.signal);
+      await sleep(opts.pollMs ?? (opts.pollDelay ? opts.pollDelay(polls, Date.now() - started) : pollDelayMs(polls)), opts.signal);
     }
   }
 
