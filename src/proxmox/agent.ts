@@ -1,8 +1,11 @@
 // QEMU guest agent: /nodes/{node}/qemu/{vmid}/agent/...
 // Every call first asks the agent for a ping (3 s); "not running" simply means "not yet"
-// while a VM boots, which is what the named waits below poll through.
+// while a VM boots, which is what the named waits below poll through. The waits poll
+// adaptively (pollDelayMs: tens of ms at first, backing off to 2 s): most agent commands end
+// within a fraction of a second, and a fixed 1-2 s poll made each cost a whole interval.
 import { isAgentNotReady, PveWaitTimeout } from './errors';
 import { abortError } from '../shared/abort';
+import { pollDelayMs } from '../shared/poll-delay';
 import { sleep, type WaitOptions } from './poll';
 import { apiPath, type PveHttp } from './transport';
 
@@ -60,7 +63,7 @@ export function createAgentClient(http: PveHttp) {
         if (opts.deadline !== undefined && Date.now() > opts.deadline) {
           throw new PveWaitTimeout(`timed out waiting for ${what} of ${label} (is qemu-guest-agent installed and enabled in the guest?)`);
         }
-        await sleep(opts.pollMs ?? 2000, opts.signal);
+        await sleep(opts.pollMs ?? pollDelayMs(polls), opts.signal);
       }
     }
 
@@ -77,7 +80,7 @@ export function createAgentClient(http: PveHttp) {
       return poll(`\`${command[0]}\` in the guest`, async () => {
         const s = await execStatus(pid);
         return s.exited ? s : undefined;
-      }, { pollMs: 1000, ...opts });
+      }, opts);
     }
 
     return { ping, networkGetInterfaces, exec, execStatus, waitForAgent, waitForIpv4, execAndWait };

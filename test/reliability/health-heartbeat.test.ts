@@ -49,4 +49,18 @@ describe('health checks heartbeat while they wait between attempts', { timeout: 
     assert.match(String(retried.error?.message), /failed 3 times/);
     assert.equal(runs, 1, 'the retry ran the check once more, not three more times');
   });
+
+  test('checks run together until one fails; the failing one is retried alone, then the rest run together', { timeout: 60_000 }, async () => {
+    // Each of `once-*` fails if it runs a second time, so a check run twice would fail the step.
+    const once = (name: string) => ({ name, command: `test ! -e /tmp/w2-${name} && touch /tmp/w2-${name}`, retries: 1, intervalSeconds: 0 });
+    const flaky = { name: 'flaky', command: 'test -e /tmp/w2-flaky-seen || { touch /tmp/w2-flaky-seen; echo "not yet"; exit 2; }', retries: 2, intervalSeconds: 0 };
+    const states: string[] = [];
+    const r = await attempt(() => lxc.runHealthCheck({ ...plan, healthChecks: [once('a'), flaky, once('b'), once('c')] }), {
+      heartbeatDetails: undefined,
+      onHeartbeat: (d) => states.push(String((d as { state?: string }).state)),
+    });
+    assert.ifError(r.error);
+    assert.equal(r.result?.summary, 'healthy: a, flaky, b, c');
+    assert.deepEqual([...new Set(states.filter((s) => /exited/.test(s)))], ['flaky: attempt 1/2 exited 2'], 'the one failure was counted against flaky');
+  });
 });

@@ -144,17 +144,77 @@ test('a script cut short by a dropped connection never runs; the next start runs
   const second = await connect(sim);
   try {
     const jobs = createJobs(createPct(commandRunner(second)));
-    await jobs.startJob(CT, 'wf-cut.app', { script });
-    let done = await ended(jobs, 'wf-cut.app');
-    if (done.state === 'missing') {
-      // The cut launcher, still running, undid its claim after this start had found it: nothing
-      // ran, so start again, as guest-job.ts does.
-      await jobs.startJob(CT, 'wf-cut.app', { script });
-      done = await ended(jobs, 'wf-cut.app');
-    }
+    // The cut launcher touched nothing but its own staged copy: this start launches the job.
+    assert.deepEqual(await jobs.startJob(CT, 'wf-cut.app', { script }), { started: true });
+    const done = await ended(jobs, 'wf-cut.app');
     assert.equal(done.state, 'succeeded');
     assert.match(done.logTail, /whole-script-ran/, 'the job ran the whole script, not an empty one');
   } finally {
     second.close();
+  }
+});
+
+test('two launchers of one job id at once: one starts it, the other re-attaches; it runs once', { timeout: 30_000 }, async () => {
+  const conns = [await connect(sim), await connect(sim)];
+  try {
+    const script = '#!/bin/sh\necho run >> /root/race\n';
+    const results = await Promise.all(conns.map((c) => createJobs(createPct(commandRunner(c))).startJob(CT, 'wf-race-app', { script })));
+    assert.deepEqual(results.map((r) => r.started).sort(), [false, true]);
+    const jobs = createJobs(createPct(commandRunner(conns[0]!)));
+    assert.equal((await ended(jobs, 'wf-race-app')).state, 'succeeded');
+    const pct = createPct(commandRunner(conns[0]!));
+    assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/race'])).stdout, 'run\n', 'the script ran once');
+    assert.equal((await pct.pctExec(CT, ['sh', '-c', 'ls -A /var/log/phoenix/jobs | grep -c "^\\.stage" || true'])).stdout.trim(), '0', 'no staged copy left behind');
+  } finally {
+    for (const c of conns) c.close();
+  }
+});
+
+test('runStep: one exec launches and waits for a short job, writes the marker; then applied; a failure reports its exit', { timeout: 30_000 }, async () => {
+  const conn = await connect(sim);
+  try {
+    const pct = createPct(commandRunner(conn));
+    const jobs = createJobs(pct);
+    const hostile = "/etc/phoenix/applied/feature-x'; touch /root/pwned; '.sha256";
+    const script = '#!/bin/sh\necho step-ran >> /root/step\n';
+    const sum = createHash('sha256').update(script).digest('hex');
+    const opts = { script, stepKey: 'feature-x', marker: hostile, waitMs: 10_000 };
+    const first = await jobs.runStep(CT, 'wf-s1-feature-x', opts);
+    assert.equal(first.kind, 'job');
+    assert.ok(first.kind === 'job' && first.started && first.status.state === 'succeeded', JSON.stringify(first));
+    assert.equal((await pct.pctExecChecked(CT, ['cat', hostile])).stdout, sum, 'the marker holds the script hash');
+    assert.equal((await pct.pctExec(CT, ['test', '-e', '/root/pwned'])).code, 1, 'the marker path reached no shell');
+    const again = await jobs.runStep(CT, 'wf-s1-feature-x', opts);
+    assert.ok(again.kind === 'job' && !again.started && again.status.state === 'succeeded', `a retry of the same run re-attaches to its job: ${JSON.stringify(again)}`);
+    assert.deepEqual(await jobs.runStep(CT, 'wf-s2-feature-x', opts), { kind: 'applied' }, 'a later run finds it applied too');
+    assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/step'])).stdout, 'step-ran\n');
+
+    const failing = await jobs.runStep(CT, 'wf-s1-feature-y', { script: '#!/bin/sh\necho broken >&2\nexit 3\n', stepKey: 'feature-y', marker: '/etc/phoenix/applied/feature-y.sha256', waitMs: 10_000 });
+    assert.ok(failing.kind === 'job' && failing.status.state === 'failed' && failing.status.exitCode === 3, JSON.stringify(failing));
+    assert.match(failing.kind === 'job' ? failing.status.logTail : '', /broken/);
+    assert.equal((await pct.pctExec(CT, ['test', '-e', '/etc/phoenix/applied/feature-y.sha256'])).code, 1, 'no marker for a failure');
+  } finally {
+    conn.close();
+  }
+});
+
+test("runStep waits for an earlier run's job of the step still running, then takes its result over", { timeout: 30_000 }, async () => {
+  const conn = await connect(sim);
+  try {
+    const pct = createPct(commandRunner(conn));
+    const jobs = createJobs(pct);
+    const script = '#!/bin/sh\necho one >> /root/adopt\nwhile [ ! -f /root/adopt-go ]; do sleep 0.05; done\n';
+    const opts = { script, stepKey: 'app', marker: '/etc/phoenix/applied/app-adopt.sha256', waitMs: 0 };
+    const first = await jobs.runStep(CT, 'wf-a1-app', opts);
+    assert.ok(first.kind === 'job' && first.started && first.status.state === 'running', JSON.stringify(first));
+    assert.deepEqual(await jobs.runStep(CT, 'wf-a2-app', opts), { kind: 'waiting', jobId: 'wf-a1-app' });
+    await pct.pctExecChecked(CT, ['touch', '/root/adopt-go']);
+    const status = await jobs.jobStatus(CT, 'wf-a1-app', { waitMs: 10_000 });
+    assert.equal(status.state, 'succeeded', 'jobStatus waited in the guest for the end');
+    assert.deepEqual(await jobs.runStep(CT, 'wf-a2-app', opts), { kind: 'adopted', jobId: 'wf-a1-app' });
+    assert.deepEqual(await jobs.runStep(CT, 'wf-a3-app', opts), { kind: 'applied' });
+    assert.equal((await pct.pctExecChecked(CT, ['cat', '/root/adopt'])).stdout, 'one\n', 'the script ran once');
+  } finally {
+    conn.close();
   }
 });

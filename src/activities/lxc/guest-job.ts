@@ -15,11 +15,22 @@
  */
 import type { StepOutcome } from '../../shared/progress';
 import { classified, permanent } from '../common/classify';
-import { appliedMarker, APPLIED_DIR, type ComposedScript } from '../common/guest-scripts';
+import { appliedMarker, type ComposedScript } from '../common/guest-scripts';
 import { cancellation, heartbeat } from '../common/heartbeat';
 import { sleep } from '../common/sleep';
-import { pollDelayMs } from '../../shared/poll-delay';
+import { abortError } from '../../shared/abort';
+import { MAX_POLL_MS, pollDelayMs } from '../../shared/poll-delay';
 import type { HostSession, ProvisioningDeps } from '../common/provisioning-deps';
+import type { JobStatus, StepStart } from '../../ssh/jobs';
+
+/**
+ * How long the first exec waits in the guest for a job it started to end: most feature scripts
+ * end within it, and the whole step is then one `pct exec`. Later looks wait up to
+ * MAX_POLL_MS each (an exec returns as soon as the job ends, so waiting longer costs nothing but
+ * heartbeat and cancellation latency, both well under the heartbeat timeout).
+ */
+const FIRST_WAIT_MS = 1_000;
+const LOG_LINES = 15;
 
 export interface GuestJobRequest {
   ctid: number;
@@ -39,71 +50,54 @@ export async function runGuestJob(deps: ProvisioningDeps, req: GuestJobRequest):
   return classified(operation, req.guest, () =>
     deps.withHost(async (host) => {
       const hostChange = req.beforeJob ? await req.beforeJob(host) : undefined;
+      const withHostChange = (summary: string) => (hostChange ? `${summary}; ${hostChange}` : summary);
       const marker = appliedMarker(req.kind, req.name);
-      const recorded = await host.pct.pctExec(req.ctid, ['cat', marker], { idempotent: true });
-      if (recorded.code === 0 && recorded.stdout.trim() === req.script.sha256) {
+      const signal = cancellation();
+
+      const first = await firstLook(host, req, marker, signal);
+      if (first.kind === 'applied') {
         const summary = `unchanged (sha256 ${req.script.sha256.slice(0, 12)})`;
         return { changed: hostChange !== undefined, summary: hostChange ? `${hostChange}; script ${summary}` : summary };
       }
+      if (first.kind === 'adopted') return { changed: true, summary: withHostChange(`finished job ${first.jobId} (started by an earlier run)`) };
 
-      const adopted = await earlierJob(host, req);
-      if (adopted) {
-        await markApplied(host, req, marker);
-        return { changed: true, summary: `finished job ${adopted} (started by an earlier run)${hostChange ? `; ${hostChange}` : ''}` };
-      }
-
-      let { started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text });
+      const { started } = first;
+      let status: JobStatus = first.status;
       heartbeat({ jobId: req.jobId, state: started ? 'started' : 're-attached' });
-      const signal = cancellation();
-      let relaunches = 0;
-      for (let polls = 1; ; polls++) {
-        const status = await host.jobs.jobStatus(req.ctid, req.jobId, { logLines: 15 });
+      for (;;) {
         heartbeat({ jobId: req.jobId, state: status.state, logTail: status.logTail.slice(-2000) });
-        if (status.state === 'succeeded') break;
-        // No job folder: nothing ran. A launcher cut short by a dropped connection can undo its
-        // claim after this attempt's start found it: start again (the launcher runs a job id once).
-        if (status.state === 'missing' && relaunches < 3) {
-          relaunches++;
-          ({ started } = await host.jobs.startJob(req.ctid, req.jobId, { script: req.script.text }));
-          continue;
-        }
+        if (status.state === 'succeeded') break; // the exec that saw it wrote the applied marker
         if (status.state === 'failed' || status.state === 'missing') {
           const why =
             status.state === 'missing' ? 'never started' : status.lost ? 'was killed (no exit status)' : `exited with ${status.exitCode}`;
-          throw permanent(
-            `${operation} in ${req.guest} ${why}; log tail:\n${status.logTail.trim()}`,
-            'PhoenixGuestScriptFailed',
-          );
+          throw permanent(`${operation} in ${req.guest} ${why}; log tail:\n${status.logTail.trim()}`, 'PhoenixGuestScriptFailed');
         }
-        await sleep(pollDelayMs(polls), signal);
+        if (signal.aborted) throw abortError(signal);
+        status = await host.jobs.jobStatus(req.ctid, req.jobId, {
+          logLines: LOG_LINES,
+          waitMs: MAX_POLL_MS,
+          applied: { marker, sha256: req.script.sha256 },
+        });
       }
-      await markApplied(host, req, marker);
-      return { changed: true, summary: `${started ? 'ran' : 'finished'} job ${req.jobId}${hostChange ? `; ${hostChange}` : ''}` };
+      return { changed: true, summary: withHostChange(`${started ? 'ran' : 'finished'} job ${req.jobId}`) };
     }, cancellation(), req.node),
   );
 }
 
-
-/** What job ids of this step end with (the workflow's `<workflow>-<run>-<stepKey>`). */
-export function stepKeyOf(req: Pick<GuestJobRequest, 'kind' | 'name'>): string {
-  return (req.kind === 'feature' ? `feature-${req.name}` : 'app').replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
 /**
- * Waits for every other job of this step still running in the guest (an earlier run's), then
- * returns the id of one that ran this exact script to success, if any.
+ * The step's first look (jobs.runStep: one exec). While a job of this step from an earlier run
+ * is still running, waits for it and looks again: no feature script ever runs twice at once.
  */
-async function earlierJob(host: HostSession, req: GuestJobRequest): Promise<string | undefined> {
-  const signal = cancellation();
+async function firstLook(host: HostSession, req: GuestJobRequest, marker: string, signal: AbortSignal): Promise<Exclude<StepStart, { kind: 'waiting' }>> {
   for (let polls = 1; ; polls++) {
-    const others = (await host.jobs.listJobs(req.ctid, stepKeyOf(req))).filter((j) => j.jobId !== req.jobId);
-    const running = others.find((j) => j.state === 'running');
-    if (!running) return others.find((j) => j.state === 'succeeded' && j.scriptSha256 === req.script.sha256)?.jobId;
-    heartbeat({ jobId: running.jobId, state: `waiting for job ${running.jobId} of an earlier run to end` });
+    const look = await host.jobs.runStep(req.ctid, req.jobId, { script: req.script.text, stepKey: stepKeyOf(req), marker, logLines: LOG_LINES, waitMs: FIRST_WAIT_MS });
+    if (look.kind !== 'waiting') return look;
+    heartbeat({ jobId: look.jobId, state: `waiting for job ${look.jobId} of an earlier run to end` });
     await sleep(pollDelayMs(polls), signal);
   }
 }
 
-async function markApplied(host: HostSession, req: GuestJobRequest, marker: string): Promise<void> {
-  await host.pct.pctExecChecked(req.ctid, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$3"', 'phoenix-mark', APPLIED_DIR, req.script.sha256, marker], { idempotent: true });
+/** What job ids of this step end with (the workflow's `<workflow>-<run>-<stepKey>`). */
+export function stepKeyOf(req: Pick<GuestJobRequest, 'kind' | 'name'>): string {
+  return (req.kind === 'feature' ? `feature-${req.name}` : 'app').replace(/[^A-Za-z0-9._-]/g, '_');
 }

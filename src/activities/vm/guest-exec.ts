@@ -24,7 +24,7 @@ export async function guestExec(
     signal: cancellation(),
     onProgress: heartbeatingProgress({}),
     deadline: Date.now() + (opts.timeoutMs ?? 120_000),
-    pollMs: opts.pollMs ?? 500,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.inputData !== undefined ? { inputData: opts.inputData } : {}),
   });
   return { code: status.exitcode ?? (status.signal ? 128 + status.signal : 0), stdout: status['out-data'] ?? '', stderr: status['err-data'] ?? '' };

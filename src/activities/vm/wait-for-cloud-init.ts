@@ -26,13 +26,13 @@ import { cancellation, heartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { readPatiently } from '../common/read-retry';
 import { sleep } from '../common/sleep';
+import { pollDelayMs } from '../../shared/poll-delay';
 import { agentStateOf } from './agent-state';
 import { composeVmFeatures, type VmFeatureScript } from './features';
 import { guestExec } from './guest-exec';
 import { vmLabel } from './label';
 import type { PveClient } from '../../proxmox/client';
 
-const POLL_MS = 1_000;
 /** PVE refuses agent `input-data` above 64 KiB. */
 const MAX_INPUT = 60 * 1024;
 
@@ -72,7 +72,7 @@ export function createWaitForCloudInit(deps: ProvisioningDeps) {
       const patiently = <T>(read: () => Promise<T>) =>
         readPatiently(read, { signal: cancellation(), onRetry: (err) => heartbeat({ state: `cloud-init: no answer (${err.message.slice(0, 120)}); reading again` }) });
 
-      for (;;) {
+      for (let polls = 1; ; polls++) {
         const status = await patiently(() => cloudInitStatus(pve, plan));
         if (status && status.status !== 'running' && status.status !== 'not started' && status.status !== 'not run') {
           const state = await patiently(() => featureState(pve, plan));
@@ -113,7 +113,7 @@ export function createWaitForCloudInit(deps: ProvisioningDeps) {
         }
         waited = true;
         heartbeat({ state: `cloud-init: ${status?.status ?? 'agent not answering'} (${Math.round((Date.now() - info.scheduledTimestampMs) / 1000)} s)` });
-        await sleep(POLL_MS, cancellation());
+        await sleep(pollDelayMs(polls), cancellation());
       }
     });
   };

@@ -13,10 +13,10 @@ import { classified, permanent } from '../common/classify';
 import { cancellation, heartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { sleep } from '../common/sleep';
+import { pollDelayMs } from '../../shared/poll-delay';
 import { AGENT_STATE_TEXT, agentStateOf, type AgentState } from './agent-state';
 import { vmLabel } from './label';
 
-const POLL_MS = 1_000;
 
 export function createWaitForGuestAgent(deps: ProvisioningDeps) {
   return async function waitForGuestAgent(plan: VmPlan): Promise<StepOutcome & VmGuestInfo> {
@@ -55,7 +55,7 @@ export function createWaitForGuestAgent(deps: ProvisioningDeps) {
           );
         }
         heartbeat({ state: `${text} (${Math.round((Date.now() - info.scheduledTimestampMs) / 1000)} s)` });
-        await sleep(POLL_MS, cancellation());
+        await sleep(pollDelayMs(polls + 1), cancellation());
       }
     });
   };

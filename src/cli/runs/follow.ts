@@ -8,7 +8,8 @@
  * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
  * `FollowState`, so a template two leaves need is reported once. A run that has closed is
  * queried once more for its final states, then never again (each query of a closed run makes a
- * worker replay its whole history). A fleet run (`up`) names its running and settled children in
+ * worker replay its whole history); the target run, when it completed, is not queried at all: its
+ * result carries its final states. A fleet run (`up`) names its running and settled children in
  * one query, so the follower looks only at those, several at a time, and stops as soon as the
  * fleet run closes (one last look at the children it had not yet seen closed).
  *
@@ -18,7 +19,7 @@
  */
 import { ServiceError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
-import { progressQuery, type StepProgress } from '../../shared/progress';
+import { progressQuery, type GuestProgress, type StepProgress } from '../../shared/progress';
 import { failedStepOf } from '../../shared/step-failure';
 
 export interface StepEvent {
@@ -86,26 +87,37 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   let done = false;
   const result = waitForResult(target, options).finally(() => (done = true));
 
-  /** Reads one run's progress and reports what changed; returns whether the run has closed. */
-  const pollRun = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
-    const handle = client.workflow.getHandle(workflowId, runId);
-    const description = await handle.describe();
-    const key = `${workflowId}/${description.runId}`;
-    if (state.finished.has(key)) return true;
-    const closed = description.status.name !== 'RUNNING';
-    if (workflowId === target.workflowId) targetStart = Math.min(targetStart, description.startTime.getTime());
-    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
-    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
-      state.finished.add(key); // a run that ended before ours began: not part of this one
-      return true;
-    }
-    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+  /** Reports the steps of a run's progress that changed since last reported. */
+  const report = (workflowId: string, key: string, progress: GuestProgress) => {
     for (const step of progress.steps) {
       const stepKey = `${key}/${step.name}`;
       if (step.state === 'pending' || state.seen.get(stepKey) === step.state) continue;
       state.seen.set(stepKey, step.state);
       options.onStep({ workflowId, id: progress.id, kind: progress.kind, step });
     }
+  };
+
+  let targetKey: string | undefined; // `${workflowId}/${runId}` of the target run, once read
+
+  /** Reads one run's progress and reports what changed; returns whether the run has closed. */
+  const pollRun = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
+    if (workflowId === target.workflowId && targetKey !== undefined && state.finished.has(targetKey)) return true;
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const description = await handle.describe();
+    const key = `${workflowId}/${description.runId}`;
+    if (state.finished.has(key)) return true;
+    const closed = description.status.name !== 'RUNNING';
+    if (workflowId === target.workflowId) {
+      targetStart = Math.min(targetStart, description.startTime.getTime());
+      targetKey = key;
+    }
+    else if (!Number.isFinite(targetStart)) return false; // our run not read yet: decide next round
+    else if (closed && (description.closeTime?.getTime() ?? 0) < targetStart) {
+      state.finished.add(key); // a run that ended before ours began: not part of this one
+      return true;
+    }
+    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+    report(workflowId, key, progress);
     if (closed) {
       state.finished.add(key);
       return true;
@@ -126,8 +138,14 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   /** The runs worth a look this round: the target and its related runs, or what a fleet run names. */
   const targetRunId = (target as { firstExecutionRunId?: string }).firstExecutionRunId;
   const closedChildren = new Set<string>();
+  const closedRelated = new Set<string>(); // related ids whose last look found their run closed
   const toLook = async (): Promise<Array<readonly [string, string | undefined]>> => {
-    if (!options.children) return [[target.workflowId, targetRunId], ...related.map((id) => [id, undefined] as const)];
+    if (!options.children) {
+      // Once the target has closed, a related run last seen closed gets no final look: a run of
+      // it started after that is not part of this one.
+      const relatedNow = done ? related.filter((id) => !closedRelated.has(id)) : related;
+      return [[target.workflowId, targetRunId], ...relatedNow.map((id) => [id, undefined] as const)];
+    }
     targetStart = 0; // a fleet run's children all belong to it
     const named = done ? undefined : await options.children(target).catch(() => undefined);
     // Once the fleet run has closed (or cannot answer), the children not yet seen closed get a last look.
@@ -136,11 +154,23 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   };
 
   const poll = async () => {
-    const runs = await toLook();
+    let runs = await toLook();
+    if (!options.children && !Number.isFinite(targetStart) && runs.length > 1) {
+      // The target first: the related runs are judged against its start (one that ended before
+      // it is not part of it), so they are decided this round rather than the next.
+      await look(runs[0]![0], runs[0]![1]);
+      runs = runs.slice(1);
+    }
     for (let i = 0; i < runs.length; i += POLL_PARALLELISM) {
       await Promise.all(
         runs.slice(i, i + POLL_PARALLELISM).map(async ([workflowId, runId]) => {
-          if ((await look(workflowId, runId)) && options.children) closedChildren.add(workflowId);
+          const closed = await look(workflowId, runId);
+          if (options.children) {
+            if (closed) closedChildren.add(workflowId);
+          } else if (workflowId !== target.workflowId) {
+            if (closed) closedRelated.add(workflowId);
+            else closedRelated.delete(workflowId);
+          }
         }),
       );
       if (done && !options.children) break; // the target closed: its final look comes next
@@ -163,8 +193,21 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     clearTimeout(pause);
   }
   await round;
-  await poll().catch(() => undefined); // the final states
-  return result;
+  // A completed run returns its steps' final states: no need to query it (a replay on a worker).
+  const outcome = await result;
+  const final = finalProgress(outcome);
+  if (final && targetKey !== undefined && !options.children && !state.finished.has(targetKey)) {
+    report(target.workflowId, targetKey, final);
+    state.finished.add(targetKey);
+  }
+  await poll().catch(() => undefined); // the final states (of the related runs, and of a target that did not say)
+  return outcome;
+}
+
+/** The final progress a completed provisioning run returns (runs recorded before it did return none). */
+function finalProgress(outcome: FollowOutcome): GuestProgress | undefined {
+  const progress = outcome.ok ? (outcome.result as { progress?: GuestProgress } | null | undefined)?.progress : undefined;
+  return progress && Array.isArray(progress.steps) ? progress : undefined;
 }
 
 /** The run's result; reconnects while Temporal is unreachable instead of calling the run failed. */

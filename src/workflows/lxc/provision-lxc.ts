@@ -8,7 +8,7 @@ import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { LxcActivities } from '../../activities/lxc/types';
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import { isTemplatePlan, type LxcPlan } from '../../shared/lxc-plan';
-import { progressQuery, type StepOutcome } from '../../shared/progress';
+import { progressQuery, type GuestProgress, type StepOutcome } from '../../shared/progress';
 import { PhoenixKind, PhoenixTemplate, PhoenixId } from '../../shared/search-attributes';
 import { guestJob, healthProbe, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
 import { LXC_WORKFLOW_STEPS } from '../../shared/steps';
@@ -32,6 +32,8 @@ export interface ProvisionLxcResult {
   ip: string;
   template: boolean;
   steps: Array<{ name: string; changed: boolean; summary: string }>;
+  /** The steps' final states (what the progress query answers), so a follower need not query the closed run (a replay). */
+  progress?: GuestProgress;
 }
 
 export const LXC_STEPS = LXC_WORKFLOW_STEPS;
@@ -151,7 +153,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
     tracker.skip('create_template_snapshot', 'not a template');
   }
 
-  return { ctid: p.ctid, hostname: p.hostname, ip: p.net0.ip, template: isTemplatePlan(p), steps: done };
+  return { ctid: p.ctid, hostname: p.hostname, ip: p.net0.ip, template: isTemplatePlan(p), steps: done, progress: tracker.snapshot() };
 }
 
 /**

@@ -8,7 +8,7 @@ import { ActivityCancellationType, patched, proxyActivities, setHandler, upsertS
 import type { PreflightActivities } from '../../activities/preflight/verify-trust';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { VmActivities } from '../../activities/vm/types';
-import { progressQuery, type StepOutcome } from '../../shared/progress';
+import { progressQuery, type GuestProgress, type StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind, PhoenixTemplate } from '../../shared/search-attributes';
 import type { VmPlan } from '../../shared/vm-plan';
 import { guestJob, PREFLIGHT_TRUST_PATCH, proxmoxTask, quickStep, templateWait, withHeartbeatTimeout } from '../activity-presets';
@@ -29,6 +29,8 @@ export interface ProvisionVmResult {
   template: boolean;
   ips: string[];
   steps: Array<{ name: string; changed: boolean; summary: string }>;
+  /** The steps' final states (what the progress query answers), so a follower need not query the closed run (a replay). */
+  progress?: GuestProgress;
 }
 
 export const VM_STEPS = VM_WORKFLOW_STEPS;
@@ -102,7 +104,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     for (const step of VM_STEPS.slice(VM_STEPS.indexOf('apply_vm_configurations'))) {
       tracker.skip(step, 'already a template');
     }
-    return { vmid: plan.vmid, name: plan.name, template: true, ips: [], steps: done };
+    return { vmid: plan.vmid, name: plan.name, template: true, ips: [], steps: done, progress: tracker.snapshot() };
   }
   // It waits for the VM lock and a disk resize task: the task preset (heartbeat, 30 min), not the quick one.
   const configure = patched(VM_CONFIGURATION_TASK_PRESET) ? tasks : quick;
@@ -131,5 +133,5 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     tracker.skip('convert_to_template', 'not a template');
   }
 
-  return { vmid: plan.vmid, name: plan.name, template: plan.isTemplate, ips, steps: done };
+  return { vmid: plan.vmid, name: plan.name, template: plan.isTemplate, ips, steps: done, progress: tracker.snapshot() };
 }
