@@ -116,8 +116,11 @@ const LAUNCH_JOB = [
   '  chmod 700 "$t"',
   '  mv "$t" "$d/script"',
   '  : > "$d/log"',
-  '  setsid nohup sh -c \'d=$1; shift; echo $$ > "$d/pid"; "$@" >> "$d/log" 2>&1 < /dev/null; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"\' phoenix-job "$d" "$@" > /dev/null 2>&1 < /dev/null &',
-  '  echo $! > "$d/pid"',
+  // Both the job and its launcher write the pid (the job in case its launcher dies first), each
+  // through a file of its own renamed into place: a reader never sees a truncated, empty pid
+  // file (which read as a job gone without an exit status).
+  '  setsid nohup sh -c \'d=$1; shift; echo $$ > "$d/pid.$$"; mv "$d/pid.$$" "$d/pid"; "$@" >> "$d/log" 2>&1 < /dev/null; echo $? > "$d/exit.tmp"; mv "$d/exit.tmp" "$d/exit"\' phoenix-job "$d" "$@" > /dev/null 2>&1 < /dev/null &',
+  '  echo $! > "$d/pid.$$"; mv "$d/pid.$$" "$d/pid"',
   '  echo phoenix-job-started',
   '}',
 ].join('\n');
