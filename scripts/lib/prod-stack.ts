@@ -25,7 +25,7 @@ import { findTemporalBinary } from '../../src/temporal/temporal-binary';
 import { PHOENIX_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { composeScript, DYNAMIC_CONFIG_FILE, readDeploySettings, type DeploySettings } from './deploy-settings';
 import {
-  baseEnv, postDurations, postFaults, readLedger, REPO, runCli, startSim, startWorker, stopChild, type Stack, type StackOptions,
+  baseEnv, REPO, runCli, simAccess, startSim, startWorker, stopChild, type Stack, type StackOptions,
 } from './stack';
 
 export interface ProdStackOptions extends Pick<StackOptions, 'timeScale' | 'simArgs' | 'configDir' | 'echoWorker' | 'workerEnv'> {
@@ -160,9 +160,7 @@ export async function startProdStack(options: ProdStackOptions = {}): Promise<Pr
           children,
         ),
       cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
-      ledger: () => readLedger(sim.apiUrl, sim.caFile),
-      setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
-      setDurations: (durations) => postDurations(sim.apiUrl, sim.caFile, durations),
+      ...simAccess(sim),
       // A Temporal outage here is the server's own stop and start (same ports, same database).
       temporalDown: () => server.stop(),
       temporalUp: () => server.start(),

@@ -82,6 +82,11 @@ export interface Stack {
   setFaults(faults: unknown[]): Promise<void>;
   /** Changes the simulator's unscaled task durations (ms, by name: vzclone, agentBoot...) for the tasks started afterwards. */
   setDurations(durations: Record<string, number>): Promise<void>;
+  /**
+   * A GET on the simulator's PVE API (`/nodes/pve/qemu/8001/config`) with its API token, answered
+   * as any client sees it: the `data` of the answer.
+   */
+  pveGet(path: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -120,9 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startWorker: (extraEnv = {}) =>
         startWorker({ ...baseEnv(), ...env, ...sim.env, ...options.workerEnv, ...extraEnv }, options.echoWorker ?? false, children),
       cli: (args, opts = {}) => runCli(args, { ...baseEnv(), ...env, ...opts.env }),
-      ledger: () => readLedger(sim.apiUrl, sim.caFile),
-      setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
-      setDurations: (durations) => postDurations(sim.apiUrl, sim.caFile, durations),
+      ...simAccess(sim),
       async temporalDown() {
         process.kill(stack.temporal.pid, 'SIGKILL');
         await stack.temporal.exited;
@@ -246,17 +249,30 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   });
 }
 
-async function simFetch(apiUrl: string, caFile: string, path: string, init: { method?: string; body?: string } = {}) {
+async function simFetch(apiUrl: string, caFile: string, path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
   const { readFileSync } = await import('node:fs');
   const dispatcher = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
   try {
-    const res = await fetch(`${apiUrl}${path}`, { ...init, dispatcher, headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${apiUrl}${path}`, { ...init, dispatcher, headers: { 'content-type': 'application/json', ...init.headers } });
     const text = await res.text();
     if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
     return JSON.parse(text) as unknown;
   } finally {
     await dispatcher.close();
   }
+}
+
+/** The stack's reads and controls of its simulator, over its HTTPS API (pinned CA). */
+export function simAccess(sim: SimProcess): Pick<Stack, 'ledger' | 'setFaults' | 'setDurations' | 'pveGet'> {
+  return {
+    ledger: () => readLedger(sim.apiUrl, sim.caFile),
+    setFaults: (faults) => postFaults(sim.apiUrl, sim.caFile, faults),
+    setDurations: (durations) => postDurations(sim.apiUrl, sim.caFile, durations),
+    pveGet: async (path) =>
+      ((await simFetch(sim.apiUrl, sim.caFile, `/api2/json${path}`, {
+        headers: { authorization: `PVEAPIToken=${sim.env.PHOENIX_PVE_TOKEN_ID}=${sim.env.PHOENIX_PVE_TOKEN_SECRET}` },
+      })) as { data: unknown }).data,
+  };
 }
 
 export async function readLedger(apiUrl: string, caFile: string): Promise<LedgerEntry[]> {

@@ -9,7 +9,6 @@ import type { Info } from '@temporalio/activity';
 import { provisioningDepsFromEnv, type ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
 import { sandboxGuests, sshEndpoint, startSimulator, type FaultSpec, type LedgerEntry, type RunningSimulator } from 'phoenix-sim';
 import { REPO_ROOT } from '../../src/temporal/temporal-binary';
-import { workerEnvFor } from '../vm/harness';
 
 export interface ActivityWorld {
   sim: RunningSimulator;
@@ -50,6 +49,24 @@ export async function startActivityWorld(editLxc?: (file: LxcFile) => void): Pro
       await sim.close().catch(() => {});
       rmSync(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** The worker's environment for a simulator: its API, pinned certificate, SSH endpoint and host key. */
+function workerEnvFor(sim: RunningSimulator, configDir: string): Record<string, string> {
+  return {
+    PHOENIX_CONFIG_DIR: configDir,
+    PHOENIX_PVE_HOST: sim.apiHost,
+    PHOENIX_PVE_PORT: String(sim.apiPort),
+    PHOENIX_PVE_NODE: sim.node,
+    PHOENIX_PVE_TOKEN_ID: sim.tokenId,
+    PHOENIX_PVE_TOKEN_SECRET: sim.tokenSecret,
+    PHOENIX_PVE_FINGERPRINT: sim.fingerprint,
+    PHOENIX_SSH_HOST: sim.apiHost,
+    PHOENIX_SSH_PORT: String(sim.sshPort),
+    PHOENIX_SSH_USER: sim.sshUser,
+    PHOENIX_SSH_KEY_FILE: sim.sshPrivateKeyFile,
+    PHOENIX_SSH_HOST_KEY_FINGERPRINT: sim.sshHostKeyFingerprint,
   };
 }
 

@@ -11,7 +11,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createLxcActivities } from '../../src/activities/lxc';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import { attempt, startActivityWorld, type ActivityWorld } from './activity-world';
-import { startWorker, startWorld, type VmWorld } from '../vm/harness';
+import { startVmStack, type VmStack } from '../vm/vm-stack';
 
 const WRONG_FINGERPRINT = 'SHA256:' + 'A'.repeat(43);
 
@@ -77,15 +77,15 @@ describe('SSH trust from a known_hosts file', { timeout: 120_000 }, () => {
 });
 
 describe('a wrong SSH host key stops the run before any API side effect', { timeout: 180_000 }, () => {
-  let world: VmWorld;
+  let world: VmStack;
   before(async () => {
-    world = await startWorld();
+    world = await startVmStack();
   });
   after(async () => world?.close());
 
   test('provisionLxc 900 with a wrong host-key pin: failed, nothing created', { timeout: 120_000 }, async () => {
     const taskQueue = `w6-${Date.now()}`;
-    const worker = await startWorker({ ...world, env: { ...world.env, PHOENIX_SSH_HOST_KEY_FINGERPRINT: WRONG_FINGERPRINT } }, taskQueue);
+    const worker = await world.startWorker(taskQueue, { PHOENIX_SSH_HOST_KEY_FINGERPRINT: WRONG_FINGERPRINT });
     try {
       const err = await world.client.workflow
         .execute('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-900-w6-${Date.now()}`, args: [{ ctid: 900 }] })
@@ -93,7 +93,7 @@ describe('a wrong SSH host key stops the run before any API side effect', { time
       assert.ok(err instanceof WorkflowFailedError, String(err));
       const text = `${err.cause?.message} ${(err.cause?.cause as Error | undefined)?.message}`;
       assert.match(text, /host key/i);
-      assert.deepEqual(world.sim.ledger({ kind: 'lxc.*' }).map((e) => e.kind), [], 'the API changed nothing');
+      assert.deepEqual((await world.ledger()).filter((e) => e.kind.startsWith('lxc.')).map((e) => e.kind), [], 'the API changed nothing');
     } finally {
       await worker.stop();
     }

@@ -1,11 +1,15 @@
 // Configuration that decides where the worker and client go: Temporal's own
 // environment conventions, Phoenix's worker settings, and deterministic ids.
 import { describe, test } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { describeTarget, resolveTemporalTarget } from '../../src/temporal/connection';
 import { taskQueueFrom } from '../../src/shared/task-queue';
 import { diagnosticsWorkflowId, lxcWorkflowId, vmWorkflowId } from '../../src/shared/workflow-ids';
 import { workerSettingsFrom } from '../../src/worker-settings';
+import { DEFAULT_SCRIPTS_ROOT, provisioningDepsFromEnv } from '../../src/activities/common/provisioning-deps';
 
 // A config file the developer may have in ~/.config/temporalio must not change the outcome.
 const NO_FILE = { TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' };
@@ -79,6 +83,20 @@ describe('worker settings', () => {
     assert.equal(workerSettingsFrom({}).maxCachedWorkflows, undefined);
     for (const bad of ['1', '0', '-5', '2.5', 'many']) {
       assert.throws(() => workerSettingsFrom({ PHOENIX_MAX_CACHED_WORKFLOWS: bad }), /PHOENIX_MAX_CACHED_WORKFLOWS must be a whole number of at least 2/);
+    }
+  });
+
+  test('PHOENIX_SCRIPTS_DIR: a folder holding features/ replaces the installation\'s; anything else stops the worker', { timeout: 5_000 }, () => {
+    const scriptsRoot = (env: Record<string, string>) => provisioningDepsFromEnv({ env, taskQueue: 'q' }).scriptsRoot;
+    assert.equal(scriptsRoot({}), DEFAULT_SCRIPTS_ROOT);
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-scripts-'));
+    try {
+      assert.throws(() => scriptsRoot({ PHOENIX_SCRIPTS_DIR: dir }), /PHOENIX_SCRIPTS_DIR must be a folder holding features\//);
+      assert.throws(() => scriptsRoot({ PHOENIX_SCRIPTS_DIR: join(dir, 'missing') }), /PHOENIX_SCRIPTS_DIR/);
+      mkdirSync(join(dir, 'features'));
+      assert.equal(scriptsRoot({ PHOENIX_SCRIPTS_DIR: ` ${dir} ` }), dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

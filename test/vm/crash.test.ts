@@ -9,29 +9,27 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { progressQuery } from '../../src/shared/progress';
 import { vmWorkflowId } from '../../src/shared/workflow-ids';
-import { REPO_ROOT } from '../../src/temporal/temporal-binary';
 import type { ProvisionVmResult } from '../../src/workflows/vm/provision-vm';
 import { waitFor } from 'phoenix-sim';
-import { spawnWorker, startWorker, startWorld, type VmWorld } from './harness';
+import { REPO } from '../../scripts/lib/stack';
+import { startVmStack, type VmStack } from './vm-stack';
 
-let world: VmWorld;
-const spawned: Array<ReturnType<typeof spawnWorker>> = [];
+let world: VmStack;
 
 before(async () => {
-  world = await startWorld((file) => {
+  world = await startVmStack((file) => {
     file.vms.push({ vmid: 8003, name: 'crash-vm', clone_from_vmid: 8000, features: ['base_setup'], network_config: { ip: 'dhcp' } });
   });
 });
 
 after(async () => {
-  for (const w of spawned) await w.kill();
   await world?.close();
 });
 
-test('killed while waiting for the guest agent, and again during cloud-init: the workflow completes, the VM starts once', async () => {
+test('killed while waiting for the guest agent, and again during cloud-init: the workflow completes, the VM starts once', { timeout: 420_000 }, async () => {
   const queue = `vm-crash-${randomUUID()}`;
-  // The template first, with an in-process worker, so the crash lands in the clone's waits.
-  const builder = await startWorker(world, queue);
+  // The template first, with a worker of its own, so the crash lands in the clone's waits.
+  const builder = await world.startWorker(queue);
   try {
     await world.client.workflow.execute('provisionVm', { workflowId: vmWorkflowId(8000), taskQueue: queue, args: [{ vmid: 8000 }] });
   } finally {
@@ -40,15 +38,14 @@ test('killed while waiting for the guest agent, and again during cloud-init: the
 
   // A slow first boot: the feature takes 25 s of real time inside the guest.
   const scripts = join(world.tmp, 'scripts');
-  cpSync(join(REPO_ROOT, 'features'), join(scripts, 'features'), { recursive: true });
+  cpSync(join(REPO, 'features'), join(scripts, 'features'), { recursive: true });
   writeFileSync(join(scripts, 'features', 'vm', 'base_setup.sh'), '#!/usr/bin/env bash\necho "slow setup"\nsleep 25\necho "base_setup done"\n');
   // The guest agent answers 12 s (real) after start; the simulator's durations are live.
-  world.sim.state.durations.agentBoot = 240_000;
+  await world.stack.setDurations({ agentBoot: 240_000 });
   // A crashed worker's step is retried after the heartbeat timeout: keep it short here.
-  const childEnv = { PHOENIX_TEST_SCRIPTS_ROOT: scripts, PHOENIX_HEARTBEAT_TIMEOUT: '5s' };
+  const workerEnv = { PHOENIX_SCRIPTS_DIR: scripts, PHOENIX_HEARTBEAT_TIMEOUT: '5s' };
 
-  const a = spawnWorker(world, queue, childEnv);
-  spawned.push(a);
+  const a = await world.startWorker(queue, workerEnv);
   const handle = await world.client.workflow.start('provisionVm', { workflowId: vmWorkflowId(8003), taskQueue: queue, args: [{ vmid: 8003 }] });
   const resultPromise = handle.result() as Promise<ProvisionVmResult>;
   resultPromise.catch(() => {});
@@ -56,25 +53,23 @@ test('killed while waiting for the guest agent, and again during cloud-init: the
   // The running step, as the workflow reports it (answered by whichever worker is alive).
   const current = async () => (await handle.query(progressQuery).catch(() => undefined))?.current;
   await waitFor('the guest agent wait on the first worker', async () => (await current()) === 'wait_for_guest_agent' || undefined, 120_000, 200);
-  assert.equal(world.sim.ledger({ kind: 'qemu.start', vmid: 8003 }).length, 1);
-  await a.kill();
+  assert.equal((await world.ledger({ kind: 'qemu.start', vmid: 8003 })).length, 1);
+  await a.kill9();
 
-  const b = spawnWorker(world, queue, childEnv);
-  spawned.push(b);
+  const b = await world.startWorker(queue, workerEnv);
   await waitFor('the cloud-init wait on the second worker', async () => (await current()) === 'wait_for_cloud_init' || undefined, 150_000, 200);
-  assert.equal(world.sim.ledger({ kind: 'cloudinit.finish', vmid: 8003 }).length, 0, 'the kill must land while the first boot is still running');
-  await b.kill();
+  assert.equal((await world.ledger({ kind: 'cloudinit.finish', vmid: 8003 })).length, 0, 'the kill must land while the first boot is still running');
+  await b.kill9();
 
-  const c = spawnWorker(world, queue, childEnv);
-  spawned.push(c);
+  await world.startWorker(queue, workerEnv);
   const result = await resultPromise;
   assert.deepEqual(result.ips, ['10.31.67.10']);
   assert.match(result.steps.find((s) => s.name === 'wait_for_cloud_init')!.summary, /features base_setup done/);
 
-  assert.equal(world.sim.ledger({ kind: 'qemu.start', vmid: 8003 }).length, 1, 'no worker restarted the VM');
-  assert.equal(world.sim.ledger({ kind: 'qemu.clone', vmid: 8000 }).length, 1);
-  assert.equal(world.sim.ledger({ kind: 'cloudinit.start', vmid: 8003 }).length, 1);
-  assert.equal(world.sim.ledger({ kind: 'cloudinit.finish', vmid: 8003 })[0]!.details.status, 'done');
+  assert.equal((await world.ledger({ kind: 'qemu.start', vmid: 8003 })).length, 1, 'no worker restarted the VM');
+  assert.equal((await world.ledger({ kind: 'qemu.clone', vmid: 8000 })).length, 1);
+  assert.equal((await world.ledger({ kind: 'cloudinit.start', vmid: 8003 })).length, 1);
+  assert.equal((await world.ledger({ kind: 'cloudinit.finish', vmid: 8003 }))[0]!.details.status, 'done');
 
   // Both waits were retried (attempt > 1) after the crashes, not restarted as new steps.
   const events = (await handle.fetchHistory()).events ?? [];

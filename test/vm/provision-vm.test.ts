@@ -8,28 +8,26 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { vmWorkflowId } from '../../src/shared/workflow-ids';
-import { REPO_ROOT } from '../../src/temporal/temporal-binary';
 import type { ProvisionVmResult } from '../../src/workflows/vm/provision-vm';
-import { startWorker, startWorld, type RunningWorker, type VmWorld } from './harness';
+import { REPO } from '../../scripts/lib/stack';
+import { startVmStack, type VmStack } from './vm-stack';
 import { FIXED_KEY } from './keys';
 
 const PASSWORD_HASH = '$6$rounds=4096$phoenixsalt$notARealHashButWellFormed';
 
 describe('provisionVm against phoenix-sim', () => {
-  let world: VmWorld;
-  const workers: RunningWorker[] = [];
+  let world: VmStack;
   const queue = `vm-${randomUUID()}`;
 
   before(async () => {
-    world = await startWorld((file) => {
+    world = await startVmStack((file) => {
       file.vm_defaults.user_config = { username: 'phoenix', ssh_public_key: FIXED_KEY, password_hash: PASSWORD_HASH };
       file.vms.push({ vmid: 8002, name: 'broken-vm', clone_from_vmid: 8000, features: ['base_setup', 'docker'], network_config: { ip: 'dhcp' } });
     });
-    workers.push(await startWorker(world, queue));
+    await world.startWorker(queue);
   });
 
   after(async () => {
-    for (const w of workers) await w.stop();
     await world?.close();
   });
 
@@ -40,9 +38,9 @@ describe('provisionVm against phoenix-sim', () => {
       args: [{ vmid }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     }) as Promise<ProvisionVmResult>;
-  const count = (kind: string, vmid: number) => world.sim.ledger({ kind, vmid }).length;
+  const count = async (kind: string, vmid: number) => (await world.ledger({ kind, vmid })).length;
 
-  test('8001 builds template 8000 from the cloud image first, then clones and configures itself; a re-run changes nothing', async () => {
+  test('8001 builds template 8000 from the cloud image first, then clones and configures itself; a re-run changes nothing', { timeout: 300_000 }, async () => {
     const t0 = Date.now();
     const first = await run(8001);
     const firstMs = Date.now() - t0;
@@ -53,50 +51,50 @@ describe('provisionVm against phoenix-sim', () => {
     assert.deepEqual(acting.map((s) => [s.name, s.changed]), ['ensure_parent_template', 'ensure_vm_defined', 'apply_vm_configurations', 'start_vm', 'create_vm_snapshot'].map((n) => [n, true]));
 
     // Template 8000: created once by import, started once, converted once, no snapshot.
-    assert.equal(count('qemu.create', 8000), 1);
-    const create = world.sim.ledger({ kind: 'qemu.create', vmid: 8000 })[0]!.details.config as Record<string, string>;
+    assert.equal(await count('qemu.create', 8000), 1);
+    const create = (await world.ledger({ kind: 'qemu.create', vmid: 8000 }))[0]!.details.config as Record<string, string>;
     assert.match(create.scsi0!, /^local-zfs:vm-8000-disk-0,.*size=/);
     assert.equal(create.ide2, 'local-zfs:vm-8000-cloudinit,media=cdrom');
-    assert.equal(count('qemu.start', 8000), 1);
-    assert.equal(count('qemu.template', 8000), 1);
-    assert.equal(count('qemu.snapshot', 8000), 0);
+    assert.equal(await count('qemu.start', 8000), 1);
+    assert.equal(await count('qemu.template', 8000), 1);
+    assert.equal(await count('qemu.snapshot', 8000), 0);
     // Templated as the original did: cloud-init state and machine-id cleared, then a clean shutdown.
-    const execs = world.sim.ledger({ kind: 'agent.exec', vmid: 8000 }).map((e) => (e.details.argv as string[]).join(' '));
+    const execs = (await world.ledger({ kind: 'agent.exec', vmid: 8000 })).map((e) => (e.details.argv as string[]).join(' '));
     assert.ok(execs.includes('cloud-init clean --logs') && execs.includes('truncate -s 0 /etc/machine-id'), execs.join('\n'));
-    assert.equal(count('qemu.shutdown', 8000), 1);
-    assert.equal(count('qemu.resize', 8000), 1);
-    const tpl = (world.sim.state.qemu.getConfig(world.sim.node, 8000)) as Record<string, unknown>;
+    assert.equal(await count('qemu.shutdown', 8000), 1);
+    assert.equal(await count('qemu.resize', 8000), 1);
+    const tpl = await world.vmConfig(8000);
     assert.equal(Number(tpl.template), 1);
     assert.match(String(tpl.scsi0), /size=32G/);
     // Clone 8001: one full clone of 8000, one start, one snapshot.
-    const clones = world.sim.ledger({ kind: 'qemu.clone', vmid: 8000 });
+    const clones = await world.ledger({ kind: 'qemu.clone', vmid: 8000 });
     assert.equal(clones.length, 1);
     assert.equal(clones[0]!.details.newid, 8001);
     assert.equal(clones[0]!.details.full, true);
-    assert.equal(count('qemu.start', 8001), 1);
-    assert.equal(count('qemu.snapshot', 8001), 1);
-    const cfg = (world.sim.state.qemu.getConfig(world.sim.node, 8001)) as Record<string, unknown>;
+    assert.equal(await count('qemu.start', 8001), 1);
+    assert.equal(await count('qemu.snapshot', 8001), 1);
+    const cfg = await world.vmConfig(8001);
     assert.equal(cfg.cicustom, 'user=local:snippets/phoenix-8001-user.yml');
     assert.equal(cfg.ipconfig0, 'ip=10.0.0.101/24,gw=10.0.0.1');
     assert.equal(Number(cfg.cores), 4);
     assert.match(String(cfg.scsi0), /size=64G/);
     assert.equal(decodeURIComponent(String(cfg.sshkeys)).trim(), FIXED_KEY);
     // The snippet on the host holds the hash; the workflow's history does not.
-    const snippet = world.sim.state.readHostFile('/var/lib/vz/snippets/phoenix-8001-user.yml');
+    const snippet = await world.hostFile('/var/lib/vz/snippets/phoenix-8001-user.yml');
     assert.match(String(snippet), /passwd: "\$6\$rounds=4096\$phoenixsalt\$notARealHashButWellFormed"/);
     const history = JSON.stringify(await world.client.workflow.getHandle(vmWorkflowId(8001)).fetchHistory());
     assert.doesNotMatch(history, /notARealHashButWellFormed/);
     // The docker feature ran at first boot, inside the VM.
-    const finish = world.sim.ledger({ kind: 'cloudinit.finish', vmid: 8001 });
+    const finish = await world.ledger({ kind: 'cloudinit.finish', vmid: 8001 });
     assert.equal(finish.length, 1);
     assert.equal(finish[0]!.details.status, 'done');
 
-    const before = world.sim.ledger().length;
+    const before = (await world.ledger()).at(-1)!.seq;
     const t1 = Date.now();
     const second = await run(8001);
     const secondMs = Date.now() - t1;
     assert.deepEqual(second.steps.map((s) => [s.name, s.changed]), first.steps.map((s) => [s.name, false]));
-    const mutations = world.sim.ledger({ since: world.sim.ledger()[before - 1]!.seq }).filter((e) => !['agent.exec', 'ssh.exec'].includes(e.kind));
+    const mutations = (await world.ledger({ since: before })).filter((e) => !['agent.exec', 'ssh.exec'].includes(e.kind));
     // Reads only: commands in the guest and on the host, no PVE change, no file written.
     assert.deepEqual(mutations.map((e) => e.kind), []);
     assert.ok(secondMs * 3 < firstMs, `re-run took ${secondMs} ms, first run ${firstMs} ms`);
@@ -106,14 +104,13 @@ describe('provisionVm against phoenix-sim', () => {
     assert.deepEqual(again.steps.map((s) => s.changed), [false]);
   });
 
-  test('a feature failing inside the VM fails the workflow with its name and log; fixed, a new run completes', async () => {
+  test('a feature failing inside the VM fails the workflow with its name and log; fixed, a new run completes', { timeout: 300_000 }, async () => {
     const scripts = join(world.tmp, 'scripts');
-    cpSync(join(REPO_ROOT, 'features'), join(scripts, 'features'), { recursive: true });
+    cpSync(join(REPO, 'features'), join(scripts, 'features'), { recursive: true });
     const broken = join(scripts, 'features', 'vm', 'docker.sh');
     writeFileSync(broken, '#!/usr/bin/env bash\necho "adding the docker repository"\necho "E: Unable to locate package docker-ce (broken on purpose)" >&2\nexit 100\n');
     const brokenQueue = `vm-broken-${randomUUID()}`;
-    const worker = await startWorker(world, brokenQueue, scripts);
-    workers.push(worker);
+    await world.startWorker(brokenQueue, { PHOENIX_SCRIPTS_DIR: scripts });
 
     const failure = await run(8002, brokenQueue).then(
       () => assert.fail('the workflow should have failed'),
@@ -123,14 +120,14 @@ describe('provisionVm against phoenix-sim', () => {
     const message = `${failure.cause?.message} ${(failure.cause?.cause as Error | undefined)?.message ?? ''}`;
     assert.match(message, /feature 'docker' failed in VM 8002 \(broken-vm\)/);
     assert.match(message, /Unable to locate package docker-ce \(broken on purpose\)/);
-    assert.equal(count('qemu.start', 8002), 1);
+    assert.equal(await count('qemu.start', 8002), 1);
 
-    cpSync(join(REPO_ROOT, 'features', 'vm', 'docker.sh'), broken);
+    cpSync(join(REPO, 'features', 'vm', 'docker.sh'), broken);
     const fixed = await run(8002, brokenQueue);
     const cloudInit = fixed.steps.find((s) => s.name === 'wait_for_cloud_init')!;
     assert.equal(cloudInit.changed, true);
     assert.match(cloudInit.summary, /re-ran features docker/);
-    assert.equal(count('qemu.start', 8002), 1, 'the fix re-runs the feature, not the VM');
-    assert.equal(count('qemu.clone', 8000), 2);
+    assert.equal(await count('qemu.start', 8002), 1, 'the fix re-runs the feature, not the VM');
+    assert.equal(await count('qemu.clone', 8000), 2);
   });
 });

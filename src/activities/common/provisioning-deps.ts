@@ -5,7 +5,7 @@
  * them from its environment (`provisioningDepsFromEnv`); tests and the demo do the same
  * with the simulator's connection settings in the environment.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -47,7 +47,7 @@ export interface ProvisioningDeps {
   withHost<T>(fn: (host: HostSession) => Promise<T>, signal?: AbortSignal, node?: string, opts?: { reconnectPatienceMs?: number }): Promise<T>;
   temporal(): Client;
   taskQueue: string;
-  /** The repository root holding `features/` and `apps/`. */
+  /** The folder holding `features/` and `apps/`: PHOENIX_SCRIPTS_DIR, the installation's own by default. */
   scriptsRoot: string;
   /** PHOENIX_HEARTBEAT_TIMEOUT: overrides the presets' heartbeat timeout for long steps. */
   heartbeatTimeout?: string;
@@ -75,6 +75,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     `at least ${MIN_HEARTBEAT_TIMEOUT_MS / 1000} s (the long steps poll every 1-2 s) such as "10s"`,
   );
   const retryDeadline = durationFrom(env, 'PHOENIX_RETRY_DEADLINE', 60_000, 'at least 1 minute such as "2h" or "90m"');
+  const scriptsRoot = options.scriptsRoot ?? scriptsDirFrom(env) ?? DEFAULT_SCRIPTS_ROOT;
   let client: PveClient | undefined;
   let clientKey = '';
   const sshPool = createSshPool();
@@ -160,7 +161,7 @@ export function provisioningDepsFromEnv(options: ProvisioningDepsOptions): Provi
     },
     temporal: options.temporal ?? (() => Context.current().client),
     taskQueue: options.taskQueue,
-    scriptsRoot: options.scriptsRoot ?? DEFAULT_SCRIPTS_ROOT,
+    scriptsRoot,
     ...(heartbeatTimeout ? { heartbeatTimeout } : {}),
     ...(retryDeadline ? { retryDeadline } : {}),
   };
@@ -185,6 +186,21 @@ function durationFrom(env: Env, name: string, minMs: number, hint: string): stri
   }
   if (!(ms >= minMs)) throw new Error(`${name} must be a duration of ${hint}, or milliseconds, got ${JSON.stringify(raw)}`);
   return `${ms}ms`;
+}
+
+/**
+ * PHOENIX_SCRIPTS_DIR: a folder of the same layout as the installation's (`features/lxc`,
+ * `features/vm`, `apps/`), used instead of it. Checked when the worker starts, so a wrong path
+ * stops it with the variable's name rather than failing the first feature step.
+ */
+function scriptsDirFrom(env: Env): string | undefined {
+  const raw = env.PHOENIX_SCRIPTS_DIR?.trim();
+  if (!raw) return undefined;
+  const dir = resolve(raw);
+  if (!statSync(join(dir, 'features'), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`PHOENIX_SCRIPTS_DIR must be a folder holding features/ (and apps/), got ${JSON.stringify(raw)}: ${dir}/features is not a folder`);
+  }
+  return dir;
 }
 
 /** Path, size and modification time of the three files: changes whenever one is edited. */
