@@ -41,9 +41,7 @@ describe('provisionVm against phoenix-sim', () => {
   const count = async (kind: string, vmid: number) => (await world.ledger({ kind, vmid })).length;
 
   test('8001 builds template 8000 from the cloud image first, then clones and configures itself; a re-run changes nothing', { timeout: 300_000 }, async () => {
-    const t0 = Date.now();
     const first = await run(8001);
-    const firstMs = Date.now() - t0;
     assert.deepEqual(first.ips, ['10.0.0.101']);
     assert.equal(first.template, false);
     // Every step that acts changed something (the waits may find the guest ready at once).
@@ -90,14 +88,12 @@ describe('provisionVm against phoenix-sim', () => {
     assert.equal(finish[0]!.details.status, 'done');
 
     const before = (await world.ledger()).at(-1)!.seq;
-    const t1 = Date.now();
     const second = await run(8001);
-    const secondMs = Date.now() - t1;
     assert.deepEqual(second.steps.map((s) => [s.name, s.changed]), first.steps.map((s) => [s.name, false]));
     const mutations = (await world.ledger({ since: before })).filter((e) => !['agent.exec', 'ssh.exec'].includes(e.kind));
     // Reads only: commands in the guest and on the host, no PVE change, no file written.
     assert.deepEqual(mutations.map((e) => e.kind), []);
-    assert.ok(secondMs * 3 < firstMs, `re-run took ${secondMs} ms, first run ${firstMs} ms`);
+    // (How fast a converged re-run is belongs to bench/converged-rerun.ts, not to a test.)
     // The template's own workflow, run again, stops at "already a template".
     const again = await run(8000);
     assert.equal(again.template, true);
