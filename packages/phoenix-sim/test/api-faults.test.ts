@@ -46,12 +46,15 @@ test('fault injection: HTTP 500 at a seeded rate, connection resets, failing tas
   await t.test('faults are set over /sim/faults and never fire on /sim/*', async () => {
     const set = await s.rawFetch('/sim/faults', { method: 'POST', body: JSON.stringify({ faults: [{ target: 'api', match: '*', kind: 'http-error', status: 503 }], seed: 7 }) });
     assert.equal(set.status, 200);
+    await set.text();
     assert.match(await errorOf(s.token.version.$get()), /503 Service Unavailable/);
     const ledger = await s.rawFetch('/sim/ledger?kind=lxc.*');
     assert.equal(ledger.status, 200);
+    await ledger.text();
     const bad = await s.rawFetch('/sim/faults', { method: 'POST', body: JSON.stringify({ faults: [{ target: 'api', match: '*', kind: 'explode' }] }) });
     assert.equal(bad.status, 400);
-    await s.rawFetch('/sim/faults', { method: 'DELETE' });
+    await bad.text();
+    await (await s.rawFetch('/sim/faults', { method: 'DELETE' })).text();
     await createCt(s.token, 960);
     assert.equal((await s.token.nodes.$('pve').lxc.$(960).status.current.$get()).status, 'stopped');
   });
@@ -61,6 +64,7 @@ test('fault injection: HTTP 500 at a seeded rate, connection resets, failing tas
     const before = await durations();
     const set = await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify({ vzclone: 123_000, agentBoot: 7 }) });
     assert.equal(set.status, 200);
+    await set.text();
     assert.deepEqual(await durations(), { ...before, vzclone: 123_000, agentBoot: 7 });
     for (const body of [{ vzclone: 1, vzfly: 5 }, { vzclone: -1 }, { vzclone: '5' }]) {
       const bad = await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify(body) });
@@ -68,6 +72,6 @@ test('fault injection: HTTP 500 at a seeded rate, connection resets, failing tas
       assert.match(((await bad.json()) as { error: string }).error, /duration/);
     }
     assert.deepEqual(await durations(), { ...before, vzclone: 123_000, agentBoot: 7 }, 'refused bodies changed nothing');
-    await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify(before) });
+    await (await s.rawFetch('/sim/durations', { method: 'POST', body: JSON.stringify(before) })).text();
   });
 });

@@ -27,8 +27,12 @@ export function pinnedFetch(caPem: string): { fetch: (u: RequestInfo, i?: Reques
 
 export function clientsFor(sim: RunningSimulator): Omit<SimClients, 'sim' | 'close'> & { agent: Agent } {
   const { fetch: f, agent } = pinnedFetch(sim.caPem);
-  const token = proxmoxApi({ host: sim.apiHost, port: sim.apiPort, tokenID: sim.tokenId, tokenSecret: sim.tokenSecret, fetch: f as never });
-  const ticket = proxmoxApi({ host: sim.apiHost, port: sim.apiPort, username: 'root@pam', password: sim.rootPassword, fetch: f as never });
+  // proxmox-api clears its per-request abort timer only when the fetch succeeds: a request the
+  // simulator drops (a reset fault) leaves the timer keeping the test process alive for
+  // queryTimeout (60 s by default). A loopback simulator answers in milliseconds.
+  const queryTimeout = 5_000;
+  const token = proxmoxApi({ host: sim.apiHost, port: sim.apiPort, tokenID: sim.tokenId, tokenSecret: sim.tokenSecret, fetch: f as never, queryTimeout });
+  const ticket = proxmoxApi({ host: sim.apiHost, port: sim.apiPort, username: 'root@pam', password: sim.rootPassword, fetch: f as never, queryTimeout });
   const rawFetch = (path: string, init?: RequestInit): ReturnType<typeof fetch> => f(`https://${sim.apiHost}:${sim.apiPort}${path}`, init);
   return { token, ticket, rawFetch, agent };
 }
