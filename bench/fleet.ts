@@ -85,6 +85,8 @@ interface FleetFigures {
   wallMs: number;
   upSpanMs: number;
   boundMs: number;
+  /** The bound once the per-node limit counts too: no schedule beats a node's work / its slots. */
+  nodeLimitBoundMs: number;
   sequentialMs: number;
   wallOverBound: number;
   sequentialOverWall: number;
@@ -152,6 +154,12 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   const nodes: Record<string, number> = {};
   for (const e of ledger) if (e.kind === 'lxc.start' || e.kind === 'qemu.start') nodes[e.node ?? '?'] = (nodes[e.node ?? '?'] ?? 0) + 1;
   const boundMs = criticalPathBound(guests);
+  // Each guest's node is where it started; a node's provisionings share its `concurrency` slots.
+  const nodeOf = new Map<number, string>();
+  for (const e of ledger) if ((e.kind === 'lxc.start' || e.kind === 'qemu.start') && e.vmid !== undefined && !nodeOf.has(e.vmid)) nodeOf.set(e.vmid, e.node ?? '?');
+  const workPerNode = new Map<string, number>();
+  for (const g of guests) workPerNode.set(nodeOf.get(g.id) ?? '?', (workPerNode.get(nodeOf.get(g.id) ?? '?') ?? 0) + g.duration);
+  const nodeLimitBoundMs = Math.max(boundMs, ...[...workPerNode.values()].map((w) => w / concurrency));
   const sequentialMs = guests.reduce((sum, g) => sum + g.duration, 0);
   const upSpanMs = Math.max(...report.succeeded.map((s) => s.endedAt)) - Math.min(...report.succeeded.map((s) => s.startedAt));
   // Where the time outside the children's spans goes, and each guest's timeline (for reading, not a target).
@@ -170,7 +178,7 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   console.log(`  clone-slot handoffs: ${handoffs.count}, clone end to the next clone's start median ${handoffs.medianMs} ms, sum ${(handoffs.sumMs / 1000).toFixed(1)} s (clone tasks sum ${([...clones.values()].reduce((a, c) => a + c.ms, 0) / 1000).toFixed(1)} s)`);
   console.log(`  outside the children's spans: ${Object.entries(outside).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
   if (report.failed.length || report.skipped.length) throw new Error(`up --all: ${report.failed.length} failed, ${report.skipped.length} skipped`);
-  return { guests: guests.length, wallMs, upSpanMs, boundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
+  return { guests: guests.length, wallMs, upSpanMs, boundMs, nodeLimitBoundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
 }
 
 /**
@@ -267,6 +275,7 @@ function print(name: string, f: FleetFigures, sequentialTarget: boolean): void {
   console.log(`${name}: ${f.guests} provisionings on ${Object.entries(f.nodes).map(([n, c]) => `${n} ${c}`).join(', ')}`);
   console.log(`  up --all wall                 ${f.wallMs.toFixed(0).padStart(8)} ms   (up workflow's own span ${f.upSpanMs.toFixed(0)} ms)`);
   console.log(`  critical-path lower bound     ${f.boundMs.toFixed(0).padStart(8)} ms   wall/bound ${f.wallOverBound.toFixed(2)}x (target <= ${BOUND_TARGET}x): ${f.wallOverBound <= BOUND_TARGET ? 'met' : 'NOT met'}`);
+  console.log(`  with the per-node limit       ${f.nodeLimitBoundMs.toFixed(0).padStart(8)} ms   wall/that ${(f.wallMs / f.nodeLimitBoundMs).toFixed(2)}x (for reading: a node's work over its slots, when above the DAG bound)`);
   console.log(
     `  sequential (bash original)    ${f.sequentialMs.toFixed(0).padStart(8)} ms   ${f.sequentialOverWall.toFixed(2)}x faster${sequentialTarget ? ` (target >= ${SEQUENTIAL_TARGET}x): ${f.sequentialOverWall >= SEQUENTIAL_TARGET ? 'met' : 'NOT met'}` : ''}`,
   );
