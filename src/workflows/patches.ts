@@ -48,3 +48,6 @@ export const CLONE_LOCK_GRANTS_BY_PRIORITY = 'clone-lock-grants-by-priority';
 
 /** phoenixUp gives each child its clone priority: how many guests come after it in the DAG. */
 export const UP_CLONE_PRIORITY = 'up-clone-priority';
+
+/** phoenixUp starts the ready guests with the most guests after them first (a template copy before leaves); was ascending ids. */
+export const UP_STARTS_BY_PRIORITY = 'up-starts-by-priority';

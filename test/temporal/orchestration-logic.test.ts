@@ -205,6 +205,23 @@ describe('phoenixUp scheduling (workflow logic)', () => {
     });
   });
 
+  it('within a node limit of one, a template with guests after it starts before a leaf with a lower id', { timeout: 90_000 }, async () => {
+    // 441 is a leaf; 449 is a template that 450 clones. With one slot, ascending ids would start
+    // 441 first and leave 450's whole chain queued behind it; the guest with guests after it goes first.
+    const plans = new Map([[441, plan(441)], [449, template(449)], [450, cloneOf(450, 449)]]);
+    const stubs = fleetStubs(t.env.client, plans, async () => {});
+    const input: PhoenixUpInput = {
+      concurrencyPerNode: 1,
+      nodes: [lxcNode(441), lxcNode(449), lxcNode(450, { parent: 449, prerequisites: [449] })],
+    };
+    await t.withWorker(stubs.activities, async (taskQueue) => {
+      const result: PhoenixUpResult = await t.env.client.workflow.execute('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-start-order', args: [input] });
+      assert.deepEqual(result.succeeded.map((s) => s.id).sort(), [441, 449, 450]);
+      assert.equal(stubs.order[0], 449, `the template starts first: ${stubs.order.join(', ')}`);
+      assert.ok(stubs.overlaps.every((set) => set.length <= 1), `one guest at a time: ${JSON.stringify(stubs.overlaps)}`);
+    });
+  });
+
   it('a failure stops only its dependants, which are reported skipped with what blocked them', { timeout: 90_000 }, async () => {
     // 431 fails; 432 depends on it (skipped), 433 on 432 (skipped, blocked by the skipped 432); 434 is independent.
     const plans = new Map([[431, plan(431)], [432, plan(432)], [433, plan(433)], [434, plan(434)]]);

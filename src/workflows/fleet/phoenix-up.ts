@@ -27,6 +27,11 @@
  * the DAG, and its source's clone lock grants the one with the most first, so the clone a long
  * chain waits on does not queue behind a leaf's (the lower bound's order, by count not time).
  *
+ * Start order (since up-starts-by-priority): when a node's limit lets only some of the ready
+ * guests start, those with the most guests after them go first (a node's copy of a template chain
+ * before that node's leaves), ascending ids among equals; before it, ascending ids alone, which
+ * let leaves fill a node's slots while the chain its other leaves wait on queued behind them.
+ *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
@@ -43,7 +48,7 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
@@ -81,6 +86,9 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
 
   // Runs started before clone priorities gave their children none; they replay that way.
   const priorities = childrenHoldCloneSlots && patched(UP_CLONE_PRIORITY) ? descendantCounts(dag) : new Map<number, number>();
+  const startsByPriority = patched(UP_STARTS_BY_PRIORITY);
+  const startPriority = startsByPriority ? descendantCounts(dag) : new Map<number, number>();
+  const inStartOrder = (ids: number[]) => (startsByPriority ? ids.sort((a, b) => (startPriority.get(b) ?? 0) - (startPriority.get(a) ?? 0) || a - b) : ids);
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
   let cancellation: { error: unknown } | undefined;
@@ -100,7 +108,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
         changed = true;
       }
     }
-    for (const id of cancellation ? [] : [...pending]) {
+    for (const id of cancellation ? [] : inStartOrder([...pending])) {
       const n = nodes.get(id)!;
       if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
       if (runningOn(n.node) >= limit) continue;
