@@ -20,7 +20,7 @@ import { createEnsureVmDefined } from '../vm/ensure-vm-defined';
 import { classified } from '../common/classify';
 import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
-import { queueAtCloneLock } from './request-clone-slot';
+import { guestExists, queueAtCloneLock } from './request-clone-slot';
 
 /** How often a wait in the queue heartbeats (the SDK throttles it; a cancellation arrives with a heartbeat's answer). */
 const QUEUE_HEARTBEAT_MS = 1_000;
@@ -48,10 +48,7 @@ export function cloneInSlotActivities(parts: CloneInSlotParts) {
 export function createCloneInSlot(deps: ProvisioningDeps) {
   return cloneInSlotActivities({
     temporal: deps.temporal,
-    async exists({ kind, node, id }) {
-      const host = (await deps.pve()).node(node);
-      return (await (kind === 'lxc' ? host.lxc(id) : host.qemu(id)).presence()).state === 'present';
-    },
+    exists: (target) => guestExists(deps, target),
     defineContainer: createEnsureContainerDefined(deps),
     defineVm: createEnsureVmDefined(deps),
   });

@@ -30,13 +30,17 @@ export async function queueAtCloneLock(client: Client, input: Omit<RequestCloneS
   });
 }
 
+/** Whether the guest a clone would create is already there (then it needs no clone slot). */
+export async function guestExists(deps: Pick<ProvisioningDeps, 'pve'>, target: { kind: 'lxc' | 'vm'; node: string; id: number }): Promise<boolean> {
+  const node = (await deps.pve()).node(target.node);
+  return (await (target.kind === 'lxc' ? node.lxc(target.id) : node.qemu(target.id)).presence()).state === 'present';
+}
+
 export function createRequestCloneSlot(deps: Pick<ProvisioningDeps, 'pve' | 'temporal'>) {
   return async function requestCloneSlot(input: RequestCloneSlotInput): Promise<{ queued: boolean }> {
     const guest = `${input.target.kind === 'lxc' ? 'CT' : 'VM'} ${input.target.id} on ${input.node}`;
     return classified('ask for the clone slot', guest, async () => {
-      const node = (await deps.pve()).node(input.node);
-      const target = input.target.kind === 'lxc' ? node.lxc(input.target.id) : node.qemu(input.target.id);
-      if ((await target.presence()).state === 'present') return { queued: false };
+      if (await guestExists(deps, { kind: input.target.kind, node: input.node, id: input.target.id })) return { queued: false };
       await queueAtCloneLock(deps.temporal(), input);
       return { queued: true };
     });
