@@ -8,8 +8,8 @@
  * before is not replayed ("snapshot taken" next to "nothing changed"). Several follows in one invocation share a
  * `FollowState`, so a template two leaves need is reported once. A run that has closed is
  * queried once more for its final states, then never again (each query of a closed run makes a
- * worker replay its whole history); the target run, when it completed, is not queried at all: its
- * result carries its final states. A fleet run (`up`) names its running and settled children in
+ * worker replay its whole history); a run that completed is not queried at all: its result
+ * carries its final states (read from its close event, which needs no worker). A fleet run (`up`) names its running and settled children in
  * one query, so the follower looks only at those, several at a time, and stops as soon as the
  * fleet run closes (one last look at the children it had not yet seen closed).
  *
@@ -116,7 +116,8 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
       state.finished.add(key); // a run that ended before ours began: not part of this one
       return true;
     }
-    const progress = await client.workflow.getHandle(workflowId, description.runId).query(progressQuery);
+    const run = client.workflow.getHandle(workflowId, description.runId);
+    const progress = (closed ? await closedProgress(run, description.status.name) : undefined) ?? (await run.query(progressQuery));
     report(workflowId, key, progress);
     if (closed) {
       state.finished.add(key);
@@ -202,6 +203,17 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
   }
   await poll().catch(() => undefined); // the final states (of the related runs, and of a target that did not say)
   return outcome;
+}
+
+/**
+ * A closed run's final step states without a query (each query of a closed run makes a worker
+ * replay its whole history): a completed run returns them in its result, which the server reads
+ * from the close event alone. Undefined for a run that did not complete, or whose result carries
+ * none (runs recorded before it did): those are queried.
+ */
+async function closedProgress(handle: WorkflowHandle, status: string): Promise<GuestProgress | undefined> {
+  if (status !== 'COMPLETED') return undefined;
+  return finalProgress({ ok: true, result: await handle.result() });
 }
 
 /** The final progress a completed provisioning run returns (runs recorded before it did return none). */
