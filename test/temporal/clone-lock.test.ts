@@ -16,10 +16,11 @@ import { deferred, plan, startWorkflowTestEnv, within, withCloneSlots, type Work
 const SOURCE = 300;
 const OTHER_SOURCE = 301;
 const THIRD_SOURCE = 302;
+const FOURTH_SOURCE = 303;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
+  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
 }
 
 /** No guest exists yet: every request queues. */
@@ -177,5 +178,37 @@ describe('clone slots (workflow logic)', () => {
       await within(60_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
     });
     assert.deepEqual(order, [331, 335, 333, 332, 334]);
+  });
+  it('the slot goes when the clone task ends, not when the step after it does', { timeout: 90_000 }, async () => {
+    const firstTaskEnded = deferred<void>();
+    const secondCloning = deferred<void>();
+    const finishFirst = deferred<void>();
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, cloneTaskEnded: () => Promise<void>) {
+        if (p.ctid === 342) {
+          secondCloning.resolve(undefined);
+          return { changed: true, summary: 'cloned' };
+        }
+        await busy(200); // the clone task
+        await cloneTaskEnded();
+        firstTaskEnded.resolve(undefined);
+        await finishFirst.promise; // what follows the task: the unlock check, a VM's disk resize
+        return { changed: true, summary: 'cloned' };
+      },
+    });
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const first = await run(341);
+      await within(20_000, 'the first clone task to end', firstTaskEnded.promise);
+      const second = await run(342);
+      try {
+        await within(20_000, 'the second clone to start while the first step still runs', secondCloning.promise);
+      } finally {
+        finishFirst.resolve(undefined); // failed or not, the runs can finish
+      }
+      await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
+    });
   });
 });

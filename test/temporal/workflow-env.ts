@@ -126,19 +126,20 @@ export function cloneSlotStub(client: Client) {
  * cloneContainerInSlot / cloneVmInSlot around the stubs' own ensureContainerDefined /
  * ensureVmDefined), against the test server's cloneLock, no guest existing yet.
  */
-export function withCloneSlots<A extends { ensureContainerDefined?: (p: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(client: Client, activities: A) {
+export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, taskEnded: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never, taskEnded: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(client: Client, activities: A) {
   const missing = (name: string) => () => Promise.reject(new Error(`the test stubs no ${name}`));
   // Stubs take any argument shape (some record a feature's name); they are called with the plan.
-  const container = activities.ensureContainerDefined as ((p: LxcPlan) => Promise<StepOutcome>) | undefined;
-  const vm = activities.ensureVmDefined as ((p: VmPlan) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
+  // A stub may take the slot's release hook as its second argument (called when its "clone task" ends).
+  const container = activities.ensureContainerDefined as ((p: LxcPlan, taskEnded: () => Promise<void>) => Promise<StepOutcome>) | undefined;
+  const vm = activities.ensureVmDefined as ((p: VmPlan, taskEnded: () => Promise<void>) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
   return {
     ...activities,
     requestCloneSlot: cloneSlotStub(client),
     ...cloneInSlotActivities({
       temporal: () => client,
       exists: async () => false,
-      defineContainer: (p) => (container ?? missing('ensureContainerDefined'))(p),
-      defineVm: (p) => (vm ?? missing('ensureVmDefined'))(p),
+      defineContainer: (p, taskEnded) => (container ?? missing('ensureContainerDefined'))(p, taskEnded),
+      defineVm: (p, taskEnded) => (vm ?? missing('ensureVmDefined'))(p, taskEnded),
     }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * A guest's clone, holding its source's clone slot from inside the activity: queue at the lock,
  * wait for the grant (the lock's `awaitCloneSlot` update answers this activity directly), clone
- * and wait for the task, release. A handoff from one clone to the next is then the release
+ * and wait for the task, release the moment the task has ended, then finish the step. A handoff from one clone to the next is then the release
  * signal, one workflow task of the lock and the update's answer; the holder's and the next
  * guest's workflow tasks and the scheduling of an activity are no longer on it.
  *
@@ -32,16 +32,17 @@ export type InSlot<T> = T & { slotWaitMs: number };
 export interface CloneInSlotParts {
   temporal(): Client;
   exists(target: { kind: 'lxc' | 'vm'; node: string; id: number }): Promise<boolean>;
-  defineContainer(plan: LxcPlan): Promise<StepOutcome>;
-  defineVm(plan: VmPlan): Promise<StepOutcome & { isTemplate: boolean }>;
+  /** Defines the guest; calls `cloneTaskEnded` once the clone task has ended (the slot goes then). */
+  defineContainer(plan: LxcPlan, cloneTaskEnded: () => Promise<void>): Promise<StepOutcome>;
+  defineVm(plan: VmPlan, cloneTaskEnded: () => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }>;
 }
 
 export function cloneInSlotActivities(parts: CloneInSlotParts) {
   return {
     cloneContainerInSlot: (plan: LxcPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome>> =>
-      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), () => parts.defineContainer(plan)),
+      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (taskEnded) => parts.defineContainer(plan, taskEnded)),
     cloneVmInSlot: (plan: VmPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome & { isTemplate: boolean }>> =>
-      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), () => parts.defineVm(plan)),
+      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (taskEnded) => parts.defineVm(plan, taskEnded)),
   };
 }
 
@@ -54,16 +55,26 @@ export function createCloneInSlot(deps: ProvisioningDeps) {
   });
 }
 
-async function inSlot<T>(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket, guest: string, exists: () => Promise<boolean>, define: () => Promise<T>): Promise<InSlot<T>> {
+async function inSlot<T>(
+  deps: Pick<CloneInSlotParts, 'temporal'>,
+  ticket: CloneSlotTicket,
+  guest: string,
+  exists: () => Promise<boolean>,
+  define: (cloneTaskEnded: () => Promise<void>) => Promise<T>,
+): Promise<InSlot<T>> {
   let slotWaitMs = 0;
   if (!(await classified('ask for the clone slot', guest, exists))) {
     const asked = Date.now();
     await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
     slotWaitMs = Date.now() - asked;
   }
-  const outcome = await define();
-  // Released by this attempt, whichever attempt took it (a retry after a crash finds the guest and takes none).
-  await classified('release the clone slot', guest, () => release(deps, ticket));
+  // Released by this attempt, whichever attempt took it (a retry after a crash finds the guest and
+  // takes none): as soon as the clone task has ended, so the next clone of the source need not wait
+  // for this guest's unlock check (or a VM's disk resize); at the latest when the step is done.
+  let released: Promise<void> | undefined;
+  const releaseOnce = () => (released ??= classified('release the clone slot', guest, () => release(deps, ticket)));
+  const outcome = await define(releaseOnce);
+  await releaseOnce();
   return { ...outcome, slotWaitMs };
 }
 

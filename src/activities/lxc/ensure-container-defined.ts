@@ -19,7 +19,11 @@ import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 
 export function createEnsureContainerDefined(deps: ProvisioningDeps) {
-  return async function ensureContainerDefined(plan: LxcPlan): Promise<StepOutcome> {
+  /**
+   * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the checks
+   * after it: the source's clone slot covers exactly the task PVE locks the source for.
+   */
+  return async function ensureContainerDefined(plan: LxcPlan, cloneTaskEnded?: () => Promise<void>): Promise<StepOutcome> {
     const guest = `CT ${plan.ctid} (${plan.hostname}) on ${plan.node}`;
     return classified('ensure the container is defined', guest, async () => {
       const pve = await deps.pve();
@@ -46,19 +50,20 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: 'already defined' };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
         return { changed: true, summary: `finished the ${presence.lock} already in progress` };
       }
 
       const { upid, summary } = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (upid) {
         heartbeat({ upid });
         await wait(upid, `${summary} of ${guest}`);
+        await cloneTaskEnded?.();
       }
       await ct.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
       return { changed: true, summary };
@@ -123,7 +128,7 @@ async function resolveOstemplate(pve: PveClient, plan: LxcPlan): Promise<string>
 }
 
 /** Waits for the create or clone task that holds the new container's lock. */
-async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: string, what: string) => Promise<unknown>): Promise<void> {
+async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: string, what: string) => Promise<unknown>, taskEnded?: () => Promise<void>): Promise<void> {
   const node = pve.node(plan.source.kind === 'clone' ? (plan.source.parentNode ?? plan.node) : plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -133,5 +138,6 @@ async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: strin
     heartbeat({ upid: task.upid });
     await wait(task.upid, `creation of CT ${plan.ctid}`);
   }
+  await taskEnded?.();
   await pve.node(plan.node).lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }

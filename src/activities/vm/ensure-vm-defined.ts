@@ -24,7 +24,11 @@ import { qemuNet } from './net';
 type Wait = (upid: string, what: string) => Promise<unknown>;
 
 export function createEnsureVmDefined(deps: ProvisioningDeps) {
-  return async function ensureVmDefined(plan: VmPlan): Promise<StepOutcome & { isTemplate: boolean }> {
+  /**
+   * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the unlock wait
+   * and the boot disk's resize: the source's clone slot covers exactly the task PVE locks it for.
+   */
+  return async function ensureVmDefined(plan: VmPlan, cloneTaskEnded?: () => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }> {
     const guest = vmLabel(plan);
     return classified('ensure the VM is defined', guest, async () => {
       const pve = await deps.pve();
@@ -47,19 +51,20 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: isTemplate ? 'already a template' : 'already defined', isTemplate };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
         return { changed: true, summary: `finished the ${presence.lock} already in progress`, isTemplate: false };
       }
 
       const sent = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (sent.upid) {
         heartbeat({ upid: sent.upid });
         await wait(sent.upid, `${sent.summary} of ${guest}`);
+        await cloneTaskEnded?.();
       }
       const config = await vm.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
       const grown = await growBootDisk(pve, plan, config);
@@ -114,7 +119,7 @@ async function resolveImage(pve: PveClient, plan: VmPlan): Promise<string> {
 }
 
 /** Waits for the create or clone task that holds the new VM's lock. */
-async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait): Promise<void> {
+async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnded?: () => Promise<void>): Promise<void> {
   const node = pve.node(plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -124,5 +129,6 @@ async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait): Promis
     heartbeat({ upid: task.upid });
     await wait(task.upid, `creation of VM ${plan.vmid}`);
   }
+  await taskEnded?.();
   await node.qemu(plan.vmid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }
