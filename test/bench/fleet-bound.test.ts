@@ -1,7 +1,8 @@
-// The fleet benchmark's lower bound (bench/fleet.ts): the per-source clone rule, nothing else serialised.
+// The fleet benchmark's lower bounds (bench/fleet.ts): the per-source clone rule, nothing else
+// serialised; and with a per-node limit, the work each node's slots must still do after each release.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { criticalPathBound, type Provisioning } from '../../bench/fleet';
+import { criticalPathBound, nodeLimitBound, type Provisioning } from '../../bench/fleet';
 
 const g = (id: number, duration: number, clone = 0, parent?: number, deps: number[] = []): Provisioning => ({ id, duration, clone, deps, ...(parent !== undefined ? { parent } : {}) });
 
@@ -15,4 +16,16 @@ test('clones of one source run one after the other, longest remaining work first
   assert.equal(criticalPathBound([g(900, 10), g(950, 22, 2, 900), g(952, 7, 2, 900), g(955, 4, 2, 900, [952])]), 32);
   // 952 goes first (955 waits for it anyway): 952 done at 17, 955 clones 17-19, then 28 more.
   assert.equal(criticalPathBound([g(900, 10), g(952, 7, 2, 900), g(955, 30, 2, 900, [952])]), 47);
+});
+
+test('with a per-node limit, the work released after a time needs the node\'s slots after it', { timeout: 5_000 }, () => {
+  // Template 900 (10) and four leaves of 5 from it (no clone time): 15 with no limit.
+  const fleet = [g(900, 10), g(1000, 5, 0, 900), g(1001, 5, 0, 900), g(1002, 5, 0, 900), g(1003, 5, 0, 900)];
+  assert.equal(criticalPathBound(fleet), 15);
+  // All on one node with 2 slots: the leaves are released at 10 and need 20 / 2 after it.
+  assert.equal(nodeLimitBound(fleet, () => 'pve1', 2), 20);
+  // Two leaves on another node: each node has 10 / 2 after 10; the DAG bound holds.
+  assert.equal(nodeLimitBound(fleet, (id) => (id >= 1002 ? 'pve2' : 'pve1'), 2), 15);
+  // Slots enough for everything: the limit never binds.
+  assert.equal(nodeLimitBound(fleet, () => 'pve1', 8), 15);
 });
