@@ -19,10 +19,11 @@ const THIRD_SOURCE = 302;
 const FOURTH_SOURCE = 303;
 const FIFTH_SOURCE = 304;
 const SIXTH_SOURCE = 305;
+const SEVENTH_SOURCE = 306;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  const parentCtid = ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
+  const parentCtid = ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
   return { ...plan(ctid), source: { kind: 'clone', parentCtid, parentSnapshot: 'template' } };
 }
 
@@ -333,5 +334,44 @@ describe('clone slots (workflow logic)', () => {
       await within(30_000, 'the holder and the next to finish', Promise.all([holder.result(), next.result()]));
     });
     assert.deepEqual(cloned, [{ ctid: 363, whileRunning: false }]);
+  });
+
+  it('a holder whose attempt is retried while a successor waits queues again behind it, so the retry never clones beside the successor', { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const dropConnection = deferred<void>();
+    const cloned: Array<{ ctid: number; attempt: number; whileRunning: boolean }> = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+        const { attempt } = Context.current().info;
+        cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
+        if (p.ctid === 371 && attempt === 1) {
+          // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
+          tasks.start(upidOf(371));
+          await taskStarted(upidOf(371));
+          firstTaskStarted.resolve(undefined);
+          await dropConnection.promise;
+          throw new Error('test: the connection to PVE dropped');
+        }
+        return { changed: true, summary: 'cloned' };
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const first = await run(371);
+      await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
+      const second = await run(372);
+      await within(20_000, 'the second to be granted ahead', lockState(t, SEVENTH_SOURCE, (s) => s.successor?.holder.workflowId === 'phoenix-lxc-372'));
+      dropConnection.resolve(undefined);
+      const state = await within(20_000, 'the retry to queue behind the successor', lockState(t, SEVENTH_SOURCE, (s) => s.queue.some((h) => h.workflowId === 'phoenix-lxc-371')));
+      assert.equal(state.holder?.workflowId, 'phoenix-lxc-372');
+      assert.equal(state.successor, undefined);
+      assert.deepEqual(cloned.map((c) => c.ctid), [371], 'nobody clones while the first task runs');
+      tasks.end(upidOf(371));
+      await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
+    });
+    assert.deepEqual(cloned, [{ ctid: 371, attempt: 1, whileRunning: false }, { ctid: 372, attempt: 1, whileRunning: false }, { ctid: 371, attempt: 2, whileRunning: false }]);
   });
 });
