@@ -67,12 +67,14 @@ async function holderClone(
   return { changed: true, summary: 'cloned' };
 }
 
-/** Polls the lock's state until `ready` holds for it. */
-async function lockState(t: WorkflowTestEnv, source: number, ready: (s: CloneLockState) => boolean): Promise<CloneLockState> {
+/** Polls the lock's state until `ready` holds for it; fails after `ms` (and stops polling). */
+async function lockState(t: WorkflowTestEnv, source: number, what: string, ready: (s: CloneLockState) => boolean, ms = 20_000): Promise<CloneLockState> {
   const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', source));
+  const deadline = Date.now() + ms;
   for (;;) {
     const state = await lock.query(cloneLockStateQuery).catch(() => undefined);
     if (state && ready(state)) return state;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (lock state ${JSON.stringify(state)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -283,7 +285,7 @@ describe('clone slots (workflow logic)', () => {
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const second = await run(352);
       try {
-        const state = await within(20_000, 'the second to be granted ahead', lockState(t, FIFTH_SOURCE, (s) => s.successor !== undefined));
+        const state = await lockState(t, FIFTH_SOURCE, 'the second to be granted ahead', (s) => s.successor !== undefined);
         assert.equal(state.successor?.holder.workflowId, 'phoenix-lxc-352');
         assert.equal(state.successor?.after, upidOf(351));
         assert.equal(state.holder?.workflowId, 'phoenix-lxc-351');
@@ -291,10 +293,11 @@ describe('clone slots (workflow logic)', () => {
         const overlapped = await within(20_000, 'the second clone to start before the first released', secondCloning.promise);
         assert.equal(overlapped, false, 'the second clone started while the first task ran');
       } finally {
-        giveUp.resolve(undefined); // failed or not, the runs can finish
+        tasks.end(upidOf(351)); // failed or not, the runs can finish
+        giveUp.resolve(undefined);
       }
       await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
-      const after = await within(20_000, 'the lock to be free', lockState(t, FIFTH_SOURCE, (s) => !s.holder && !s.successor));
+      const after = await lockState(t, FIFTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor);
       assert.deepEqual(after.queue, []);
     });
   });
@@ -319,13 +322,13 @@ describe('clone slots (workflow logic)', () => {
       const holder = await run(361);
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const successor = await run(362);
-      await within(20_000, 'the second to be granted ahead', lockState(t, SIXTH_SOURCE, (s) => s.successor?.holder.workflowId === 'phoenix-lxc-362'));
+      await lockState(t, SIXTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-362');
       const next = await run(363);
-      await within(20_000, 'the third to queue', lockState(t, SIXTH_SOURCE, (s) => s.queue.length === 1));
+      await lockState(t, SIXTH_SOURCE, 'the third to queue', (s) => s.queue.length === 1);
 
       await successor.cancel();
       assert.equal(await successor.result().then(() => 'completed', (e: unknown) => String(((e as Error).cause as Error | undefined)?.name)), 'CancelledFailure');
-      const state = await within(20_000, 'the next in line to go ahead instead', lockState(t, SIXTH_SOURCE, (s) => s.successor?.holder.workflowId === 'phoenix-lxc-363'));
+      const state = await lockState(t, SIXTH_SOURCE, 'the next in line to go ahead instead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-363');
       assert.equal(state.holder?.workflowId, 'phoenix-lxc-361');
       assert.deepEqual(state.queue, []);
       assert.deepEqual(cloned, [], "nobody clones while the holder's task runs");
@@ -363,9 +366,9 @@ describe('clone slots (workflow logic)', () => {
       const first = await run(371);
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const second = await run(372);
-      await within(20_000, 'the second to be granted ahead', lockState(t, SEVENTH_SOURCE, (s) => s.successor?.holder.workflowId === 'phoenix-lxc-372'));
+      await lockState(t, SEVENTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-372');
       dropConnection.resolve(undefined);
-      const state = await within(20_000, 'the retry to queue behind the successor', lockState(t, SEVENTH_SOURCE, (s) => s.queue.some((h) => h.workflowId === 'phoenix-lxc-371')));
+      const state = await lockState(t, SEVENTH_SOURCE, 'the retry to queue behind the successor', (s) => s.queue.some((h) => h.workflowId === 'phoenix-lxc-371'));
       assert.equal(state.holder?.workflowId, 'phoenix-lxc-372');
       assert.equal(state.successor, undefined);
       assert.deepEqual(cloned.map((c) => c.ctid), [371], 'nobody clones while the first task runs');
