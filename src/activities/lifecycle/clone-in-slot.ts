@@ -6,8 +6,10 @@
  * guest's workflow tasks and the scheduling of an activity are no longer on it.
  *
  * A guest that exists already needs no slot (a converged re-run). A failed attempt keeps the
- * slot (its task may still run; the retry re-enters as the same holder); the workflow releases
- * it when it gives up or is cancelled, and the lock's liveness check when the run is gone.
+ * slot (its task may still run; the retry re-enters as the same holder) unless a clone was granted
+ * ahead of it (then the retry queues again behind that one, which may clone once the task has
+ * stopped); the workflow releases it when it gives up or is cancelled, and the lock's liveness
+ * check when the run is gone.
  *
  * Grant ahead (clone-lock-grants-ahead): the clone task's UPID goes to the lock the moment PVE
  * hands it out (best effort), so the lock answers the next in line at once with it; that activity
