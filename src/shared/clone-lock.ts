@@ -6,7 +6,11 @@
  * the grant signal and releases it right after, so everything else of two siblings overlaps.
  * Runs since `clone-slot-in-activity` do all of that inside the clone activity (queue, wait for
  * the grant through an update, clone, release), so a handoff costs one workflow task (the lock's)
- * instead of three plus an activity's scheduling.
+ * instead of three plus an activity's scheduling. Since `clone-lock-grants-ahead` the holder's
+ * activity reports its clone task's UPID the moment PVE hands it out (`cloneTaskStarted`), and the
+ * lock answers the next in line at once with that UPID (`after`): that waiter (the lock's successor)
+ * waits for the task to stop on PVE itself and clones, and becomes the holder when the release
+ * arrives; the release signal and the lock's workflow task are then off the handoff.
  *
  * Bundled into workflow code: definitions and pure helpers only.
  */
@@ -28,11 +32,23 @@ export interface CloneLockInput {
   source: number;
   /** Carried over by continue-as-new. */
   holder?: CloneSlotHolder;
+  /** The UPID of the holder's clone task, when it reported one. */
+  holderTask?: string;
   queue?: CloneSlotHolder[];
+}
+
+/** The waiter granted ahead: it clones once the holder's task `after` has stopped. */
+export interface CloneSlotSuccessor {
+  holder: CloneSlotHolder;
+  after: string;
+  /** Its own clone task, when it reported one before the holder's release arrived. */
+  task?: string;
 }
 
 export interface CloneLockState {
   holder?: CloneSlotHolder;
+  holderTask?: string;
+  successor?: CloneSlotSuccessor;
   queue: CloneSlotHolder[];
 }
 
@@ -40,14 +56,26 @@ export interface CloneLockState {
 export const acquireCloneSlotSignal = defineSignal<[CloneSlotHolder]>('acquireCloneSlot');
 /** To the lock: the holder is done with the slot, or withdraws from the queue. */
 export const releaseCloneSlotSignal = defineSignal<[CloneSlotHolder]>('releaseCloneSlot');
+/**
+ * To the lock, from the clone activity, best effort: the clone task of this holder (or successor)
+ * is running under this UPID, so the next in line may be granted ahead of the release.
+ */
+export const cloneTaskStartedSignal = defineSignal<[{ holder: CloneSlotHolder; upid: string }]>('cloneTaskStarted');
 /** To the holder: the slot of this lock is yours (sent again now and then while held, to see the holder is alive). */
 export const cloneSlotGrantedSignal = defineSignal<[{ lockWorkflowId: string }]>('cloneSlotGranted');
 /**
  * To the lock, from the clone activity itself (after acquireCloneSlot): completes when the slot is
  * this holder's (`granted`), or when the holder is neither holding nor queued any more (withdrawn).
  * The grant then reaches the activity that clones without a workflow task of the holder's run.
+ * With `after` (granted ahead): the slot is this holder's once that PVE task has stopped, whatever
+ * its exit status (the holder's release may arrive later).
  */
-export const awaitCloneSlotUpdate = defineUpdate<{ granted: boolean }, [CloneSlotHolder]>('awaitCloneSlot');
+export const awaitCloneSlotUpdate = defineUpdate<CloneSlotAnswer, [CloneSlotHolder]>('awaitCloneSlot');
+
+export interface CloneSlotAnswer {
+  granted: boolean;
+  after?: string;
+}
 
 /** What a clone activity needs to take and give back its source's slot itself. */
 export interface CloneSlotTicket {

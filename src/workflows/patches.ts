@@ -51,3 +51,6 @@ export const UP_CLONE_PRIORITY = 'up-clone-priority';
 
 /** phoenixUp starts the ready guests with the most guests after them first (a template copy before leaves); was ascending ids. */
 export const UP_STARTS_BY_PRIORITY = 'up-starts-by-priority';
+
+/** cloneLock grants the next in line ahead, with the UPID of the holder's running clone task to wait for (cloneTaskStarted). */
+export const CLONE_LOCK_GRANTS_AHEAD = 'clone-lock-grants-ahead';

@@ -7,20 +7,24 @@ import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
-import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
+import { cloneLockStateQuery, cloneLockWorkflowId, type CloneLockState } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
-import { deferred, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
+import { deferred, fakeCloneTasks, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
 
 // One source per test: a lock runs on the task queue of its first request, and each test has its own.
 const SOURCE = 300;
 const OTHER_SOURCE = 301;
 const THIRD_SOURCE = 302;
 const FOURTH_SOURCE = 303;
+const FIFTH_SOURCE = 304;
+const SIXTH_SOURCE = 305;
+const SEVENTH_SOURCE = 306;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  return { ...plan(ctid), source: { kind: 'clone', parentCtid: ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE, parentSnapshot: 'template' } };
+  const parentCtid = ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
+  return { ...plan(ctid), source: { kind: 'clone', parentCtid, parentSnapshot: 'template' } };
 }
 
 /** No guest exists yet: every request queues. */
@@ -39,6 +43,40 @@ async function busy(ms: number): Promise<void> {
 
 function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
+}
+
+const upidOf = (ctid: number) => `UPID:pve:fake:vzclone:${ctid}`;
+
+/**
+ * A holder's clone: a fake PVE task reported to the lock (`started` resolves then), ended by the
+ * test; then, once `beforeRelease` has settled, the release.
+ */
+async function holderClone(
+  tasks: ReturnType<typeof fakeCloneTasks>,
+  ctid: number,
+  [taskEnded, taskStarted]: [() => Promise<void>, (upid: string) => Promise<void>],
+  started: { resolve(value: void): void },
+  beforeRelease?: Promise<unknown>,
+) {
+  tasks.start(upidOf(ctid));
+  await taskStarted(upidOf(ctid));
+  started.resolve(undefined);
+  await tasks.ended(upidOf(ctid));
+  await beforeRelease;
+  await taskEnded();
+  return { changed: true, summary: 'cloned' };
+}
+
+/** Polls the lock's state until `ready` holds for it; fails after `ms` (and stops polling). */
+async function lockState(t: WorkflowTestEnv, source: number, what: string, ready: (s: CloneLockState) => boolean, ms = 20_000): Promise<CloneLockState> {
+  const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', source));
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const state = await lock.query(cloneLockStateQuery).catch(() => undefined);
+    if (state && ready(state)) return state;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (lock state ${JSON.stringify(state)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('clone slots (workflow logic)', () => {
@@ -70,7 +108,19 @@ describe('clone slots (workflow logic)', () => {
       into.push({ ctid: p.ctid, start, end: Date.now() });
       return { changed: true, summary: 'done' };
     };
-    const activities = withCloneSlots(t.env.client, { ...common(), ensureContainerDefined: timed(clones, 400), applyConfigurations: timed(configs, 2_500) });
+    // Each clone is a fake PVE task, reported to the lock: the next clone is granted ahead and waits for its end.
+    const tasks = fakeCloneTasks();
+    const cloning = async (p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) => {
+      const start = Date.now();
+      tasks.start(upidOf(p.ctid));
+      await taskStarted(upidOf(p.ctid));
+      await busy(400);
+      tasks.end(upidOf(p.ctid));
+      clones.push({ ctid: p.ctid, start, end: Date.now() });
+      await taskEnded();
+      return { changed: true, summary: 'cloned' };
+    };
+    const activities = withCloneSlots(t.env.client, { ...common(), ensureContainerDefined: cloning, applyConfigurations: timed(configs, 2_500) }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const input: PhoenixUpInput = {
         concurrencyPerNode: 4,
@@ -210,5 +260,121 @@ describe('clone slots (workflow logic)', () => {
       }
       await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
     });
+  });
+
+  it("a clone granted ahead starts as soon as the holder's clone task ends, before the release reaches the lock", { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const secondCloning = deferred<boolean>();
+    const giveUp = deferred<void>();
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+        if (p.ctid === 352) {
+          secondCloning.resolve(tasks.anyRunning());
+          return { changed: true, summary: 'cloned' };
+        }
+        // The release is held back until the second clone started: only a grant ahead lets it start.
+        return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted, Promise.race([secondCloning.promise, giveUp.promise]));
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const first = await run(351);
+      await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
+      const second = await run(352);
+      try {
+        const state = await lockState(t, FIFTH_SOURCE, 'the second to be granted ahead', (s) => s.successor !== undefined);
+        assert.equal(state.successor?.holder.workflowId, 'phoenix-lxc-352');
+        assert.equal(state.successor?.after, upidOf(351));
+        assert.equal(state.holder?.workflowId, 'phoenix-lxc-351');
+        tasks.end(upidOf(351));
+        const overlapped = await within(20_000, 'the second clone to start before the first released', secondCloning.promise);
+        assert.equal(overlapped, false, 'the second clone started while the first task ran');
+      } finally {
+        tasks.end(upidOf(351)); // failed or not, the runs can finish
+        giveUp.resolve(undefined);
+      }
+      await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
+      const after = await lockState(t, FIFTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor);
+      assert.deepEqual(after.queue, []);
+    });
+  });
+
+  it("a successor cancelled while it waits for the holder's task withdraws, and the next in line goes ahead instead", { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const cloned: Array<{ ctid: number; whileRunning: boolean }> = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+        if (p.ctid !== 361) {
+          cloned.push({ ctid: p.ctid, whileRunning: tasks.anyRunning() });
+          return { changed: true, summary: 'cloned' };
+        }
+        return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted);
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const holder = await run(361);
+      await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
+      const successor = await run(362);
+      await lockState(t, SIXTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-362');
+      const next = await run(363);
+      await lockState(t, SIXTH_SOURCE, 'the third to queue', (s) => s.queue.length === 1);
+
+      await successor.cancel();
+      assert.equal(await successor.result().then(() => 'completed', (e: unknown) => String(((e as Error).cause as Error | undefined)?.name)), 'CancelledFailure');
+      const state = await lockState(t, SIXTH_SOURCE, 'the next in line to go ahead instead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-363');
+      assert.equal(state.holder?.workflowId, 'phoenix-lxc-361');
+      assert.deepEqual(state.queue, []);
+      assert.deepEqual(cloned, [], "nobody clones while the holder's task runs");
+
+      tasks.end(upidOf(361));
+      await within(30_000, 'the holder and the next to finish', Promise.all([holder.result(), next.result()]));
+    });
+    assert.deepEqual(cloned, [{ ctid: 363, whileRunning: false }]);
+  });
+
+  it('a holder whose attempt is retried while a successor waits queues again behind it, so the retry never clones beside the successor', { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const dropConnection = deferred<void>();
+    const cloned: Array<{ ctid: number; attempt: number; whileRunning: boolean }> = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+        const { attempt } = Context.current().info;
+        cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
+        if (p.ctid === 371 && attempt === 1) {
+          // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
+          tasks.start(upidOf(371));
+          await taskStarted(upidOf(371));
+          firstTaskStarted.resolve(undefined);
+          await dropConnection.promise;
+          throw new Error('test: the connection to PVE dropped');
+        }
+        return { changed: true, summary: 'cloned' };
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const first = await run(371);
+      await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
+      const second = await run(372);
+      await lockState(t, SEVENTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-372');
+      dropConnection.resolve(undefined);
+      const state = await lockState(t, SEVENTH_SOURCE, 'the retry to queue behind the successor', (s) => s.queue.some((h) => h.workflowId === 'phoenix-lxc-371'));
+      assert.equal(state.holder?.workflowId, 'phoenix-lxc-372');
+      assert.equal(state.successor, undefined);
+      assert.deepEqual(cloned.map((c) => c.ctid), [371], 'nobody clones while the first task runs');
+      tasks.end(upidOf(371));
+      await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
+    });
+    assert.deepEqual(cloned, [{ ctid: 371, attempt: 1, whileRunning: false }, { ctid: 372, attempt: 1, whileRunning: false }, { ctid: 371, attempt: 2, whileRunning: false }]);
   });
 });

@@ -14,7 +14,9 @@
  * 950), a VM template with cloud-init and its clone (8000, 8001), `up --all` (with a guest that
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
  * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
- * template through its clone lock (`cloneLock`), and two of unequal clone priority.
+ * template through its clone lock (`cloneLock`; since clone-lock-grants-ahead the second is granted
+ * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`), and
+ * two of unequal clone priority.
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';

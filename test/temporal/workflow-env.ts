@@ -122,24 +122,66 @@ export function cloneSlotStub(client: Client) {
 }
 
 /**
+ * Fake PVE clone tasks for stubs: a stub starts one (and reports its UPID through the clone
+ * activity's `cloneTaskStarted` hook), then ends it; `stopped` is the in-slot activities' wait for
+ * a task to stop (a clone granted ahead waits for the holder's task). An unknown UPID has stopped.
+ */
+export function fakeCloneTasks() {
+  const tasks = new Map<string, { ended: ReturnType<typeof deferred<void>>; running: boolean }>();
+  const task = (upid: string) => tasks.get(upid) ?? tasks.set(upid, { ended: deferred<void>(), running: false }).get(upid)!;
+  return {
+    start(upid: string): void {
+      task(upid).running = true;
+    },
+    end(upid: string): void {
+      task(upid).running = false;
+      task(upid).ended.resolve(undefined);
+    },
+    /** Some task is running now (a clone must never start while one does). */
+    anyRunning: () => [...tasks.values()].some((t) => t.running),
+    ended: (upid: string) => task(upid).ended.promise,
+    stopped(upid: string, signal: AbortSignal): Promise<void> {
+      if (!tasks.has(upid)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        void task(upid).ended.promise.then(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+type CloneTaskHooks = [taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>];
+
+/**
  * The activities with the clone-slot activities as the worker runs them (requestCloneSlot, and
  * cloneContainerInSlot / cloneVmInSlot around the stubs' own ensureContainerDefined /
- * ensureVmDefined), against the test server's cloneLock, no guest existing yet.
+ * ensureVmDefined), against the test server's cloneLock, no guest existing yet. A clone granted
+ * ahead waits for the end of a task of `tasks`.
  */
-export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, taskEnded: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never, taskEnded: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(client: Client, activities: A) {
+export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, taskEnded: never, taskStarted: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never, taskEnded: never, taskStarted: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(
+  client: Client,
+  activities: A,
+  tasks: ReturnType<typeof fakeCloneTasks> = fakeCloneTasks(),
+) {
   const missing = (name: string) => () => Promise.reject(new Error(`the test stubs no ${name}`));
   // Stubs take any argument shape (some record a feature's name); they are called with the plan.
-  // A stub may take the slot's release hook as its second argument (called when its "clone task" ends).
-  const container = activities.ensureContainerDefined as ((p: LxcPlan, taskEnded: () => Promise<void>) => Promise<StepOutcome>) | undefined;
-  const vm = activities.ensureVmDefined as ((p: VmPlan, taskEnded: () => Promise<void>) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
+  // A stub may take the slot's hooks: the release when its "clone task" ends, the report of its UPID when it starts.
+  const container = activities.ensureContainerDefined as ((p: LxcPlan, ...hooks: CloneTaskHooks) => Promise<StepOutcome>) | undefined;
+  const vm = activities.ensureVmDefined as ((p: VmPlan, ...hooks: CloneTaskHooks) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
   return {
     ...activities,
     requestCloneSlot: cloneSlotStub(client),
     ...cloneInSlotActivities({
       temporal: () => client,
       exists: async () => false,
-      defineContainer: (p, taskEnded) => (container ?? missing('ensureContainerDefined'))(p, taskEnded),
-      defineVm: (p, taskEnded) => (vm ?? missing('ensureVmDefined'))(p, taskEnded),
+      taskStopped: (upid, signal) => tasks.stopped(upid, signal),
+      defineContainer: (p, ...hooks) => (container ?? missing('ensureContainerDefined'))(p, ...hooks),
+      defineVm: (p, ...hooks) => (vm ?? missing('ensureVmDefined'))(p, ...hooks),
     }),
   };
 }

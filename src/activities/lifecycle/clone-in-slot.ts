@@ -6,12 +6,18 @@
  * guest's workflow tasks and the scheduling of an activity are no longer on it.
  *
  * A guest that exists already needs no slot (a converged re-run). A failed attempt keeps the
- * slot (its task may still run; the retry re-enters as the same holder); the workflow releases
- * it when it gives up or is cancelled, and the lock's liveness check when the run is gone.
+ * slot (its task may still run; the retry re-enters as the same holder) unless a clone was granted
+ * ahead of it (then the retry queues again behind that one, which may clone once the task has
+ * stopped); the workflow releases it when it gives up or is cancelled, and the lock's liveness
+ * check when the run is gone.
+ *
+ * Grant ahead (clone-lock-grants-ahead): the clone task's UPID goes to the lock the moment PVE
+ * hands it out (best effort), so the lock answers the next in line at once with it; that activity
+ * waits for the task to stop on PVE itself, then clones. A handoff is then one task-status read.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { awaitCloneSlotUpdate, releaseCloneSlotSignal, type CloneSlotTicket } from '../../shared/clone-lock';
+import { awaitCloneSlotUpdate, cloneTaskStartedSignal, releaseCloneSlotSignal, type CloneSlotTicket } from '../../shared/clone-lock';
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { VmPlan } from '../../shared/vm-plan';
@@ -21,6 +27,7 @@ import { classified } from '../common/classify';
 import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { guestExists, queueAtCloneLock } from './request-clone-slot';
+import { waitForTaskToStop } from './task-stopped';
 
 /** How often a wait in the queue heartbeats (the SDK throttles it; a cancellation arrives with a heartbeat's answer). */
 const QUEUE_HEARTBEAT_MS = 1_000;
@@ -32,17 +39,24 @@ export type InSlot<T> = T & { slotWaitMs: number };
 export interface CloneInSlotParts {
   temporal(): Client;
   exists(target: { kind: 'lxc' | 'vm'; node: string; id: number }): Promise<boolean>;
-  /** Defines the guest; calls `cloneTaskEnded` once the clone task has ended (the slot goes then). */
-  defineContainer(plan: LxcPlan, cloneTaskEnded: () => Promise<void>): Promise<StepOutcome>;
-  defineVm(plan: VmPlan, cloneTaskEnded: () => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }>;
+  /** Resolves once the PVE task `upid` has stopped, whatever its exit status (the wait of a clone granted ahead). */
+  taskStopped(upid: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Defines the guest; calls `cloneTaskStarted` with the clone task's UPID as soon as it runs
+   * (the next clone may be granted ahead) and `cloneTaskEnded` once it has ended (the slot goes then).
+   */
+  defineContainer(plan: LxcPlan, cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>): Promise<StepOutcome>;
+  defineVm(plan: VmPlan, cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }>;
 }
+
+type Define<T> = (cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>) => Promise<T>;
 
 export function cloneInSlotActivities(parts: CloneInSlotParts) {
   return {
     cloneContainerInSlot: (plan: LxcPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome>> =>
-      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (taskEnded) => parts.defineContainer(plan, taskEnded)),
+      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (ended, started) => parts.defineContainer(plan, ended, started)),
     cloneVmInSlot: (plan: VmPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome & { isTemplate: boolean }>> =>
-      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (taskEnded) => parts.defineVm(plan, taskEnded)),
+      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (ended, started) => parts.defineVm(plan, ended, started)),
   };
 }
 
@@ -50,22 +64,25 @@ export function createCloneInSlot(deps: ProvisioningDeps) {
   return cloneInSlotActivities({
     temporal: deps.temporal,
     exists: (target) => guestExists(deps, target),
+    taskStopped: async (upid, signal) => waitForTaskToStop(await deps.pve(), upid, signal),
     defineContainer: createEnsureContainerDefined(deps),
     defineVm: createEnsureVmDefined(deps),
   });
 }
 
 async function inSlot<T>(
-  deps: Pick<CloneInSlotParts, 'temporal'>,
+  deps: Pick<CloneInSlotParts, 'temporal' | 'taskStopped'>,
   ticket: CloneSlotTicket,
   guest: string,
   exists: () => Promise<boolean>,
-  define: (cloneTaskEnded: () => Promise<void>) => Promise<T>,
+  define: Define<T>,
 ): Promise<InSlot<T>> {
   let slotWaitMs = 0;
   if (!(await classified('ask for the clone slot', guest, exists))) {
     const asked = Date.now();
-    await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
+    const after = await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
+    // Granted ahead: the slot is ours once the previous clone's task has stopped (its release may come later).
+    if (after) await classified('wait for the previous clone of the source', guest, () => awaitTask(deps, ticket, after));
     slotWaitMs = Date.now() - asked;
   }
   // Released by this attempt, whichever attempt took it (a retry after a crash finds the guest and
@@ -73,26 +90,48 @@ async function inSlot<T>(
   // for this guest's unlock check (or a VM's disk resize); at the latest when the step is done.
   let released: Promise<void> | undefined;
   const releaseOnce = () => (released ??= classified('release the clone slot', guest, () => release(deps, ticket)));
-  const outcome = await define(releaseOnce);
+  const outcome = await define(releaseOnce, (upid) => reportTask(deps, ticket, upid));
   await releaseOnce();
   return { ...outcome, slotWaitMs };
 }
 
-async function awaitSlot(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<void> {
-  const client = deps.temporal();
-  const ctx = Context.current();
-  // Keep what an earlier attempt heartbeated (its clone task's UPID) for the next one.
-  const beat = () => heartbeat({ ...previousHeartbeat(), state: `waiting for the clone slot of ${ticket.source} on ${ticket.node}` });
+/** Heartbeats `state` every second while `body` runs, keeping what an earlier attempt heartbeated (its clone task's UPID) for the next one. */
+async function heartbeating<T>(state: string, body: () => Promise<T>): Promise<T> {
+  const beat = () => heartbeat({ ...previousHeartbeat(), state });
   beat();
   const beating = setInterval(beat, QUEUE_HEARTBEAT_MS);
   try {
+    return await body();
+  } finally {
+    clearInterval(beating);
+  }
+}
+
+/** Waits for the slot; the UPID of the holder's running clone task when granted ahead of it. */
+async function awaitSlot(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<string | undefined> {
+  const client = deps.temporal();
+  const ctx = Context.current();
+  return heartbeating(`waiting for the clone slot of ${ticket.source} on ${ticket.node}`, async () => {
     await queueAtCloneLock(client, ticket);
     const answer = await Promise.race([client.workflow.getHandle(ticket.lockWorkflowId).executeUpdate(awaitCloneSlotUpdate, { args: [ticket.holder] }), ctx.cancelled]);
     // Not granted: this holder was withdrawn meanwhile (its run released while this attempt waited); ask again.
     if (!answer.granted) throw new Error(`the clone lock ${ticket.lockWorkflowId} no longer queues this run`);
-  } finally {
-    clearInterval(beating);
-  }
+    return answer.after;
+  });
+}
+
+async function awaitTask(deps: Pick<CloneInSlotParts, 'taskStopped'>, ticket: CloneSlotTicket, upid: string): Promise<void> {
+  const signal = Context.current().cancellationSignal;
+  await heartbeating(`waiting for the previous clone of ${ticket.source} on ${ticket.node} (task ${upid})`, () => deps.taskStopped(upid, signal));
+}
+
+/** Tells the lock this clone's task runs (it may grant the next in line ahead); a failure only means no grant ahead. */
+async function reportTask(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket, upid: string): Promise<void> {
+  await deps
+    .temporal()
+    .workflow.getHandle(ticket.lockWorkflowId)
+    .signal(cloneTaskStartedSignal, { holder: ticket.holder, upid })
+    .catch(() => undefined);
 }
 
 async function release(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<void> {

@@ -22,8 +22,10 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
   /**
    * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the checks
    * after it: the source's clone slot covers exactly the task PVE locks the source for.
+   * `cloneTaskStarted` gets the clone task's UPID as soon as it runs, so the source's next clone may
+   * be granted ahead; not that of an earlier attempt's task (after it this attempt may clone again).
    */
-  return async function ensureContainerDefined(plan: LxcPlan, cloneTaskEnded?: () => Promise<void>): Promise<StepOutcome> {
+  return async function ensureContainerDefined(plan: LxcPlan, cloneTaskEnded?: () => Promise<void>, cloneTaskStarted?: (upid: string) => Promise<void>): Promise<StepOutcome> {
     const guest = `CT ${plan.ctid} (${plan.hostname}) on ${plan.node}`;
     return classified('ensure the container is defined', guest, async () => {
       const pve = await deps.pve();
@@ -50,18 +52,19 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: 'already defined' };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
         return { changed: true, summary: `finished the ${presence.lock} already in progress` };
       }
 
       const { upid, summary } = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (upid) {
         heartbeat({ upid });
+        await cloneTaskStarted?.(upid);
         await wait(upid, `${summary} of ${guest}`);
         await cloneTaskEnded?.();
       }
@@ -128,7 +131,13 @@ async function resolveOstemplate(pve: PveClient, plan: LxcPlan): Promise<string>
 }
 
 /** Waits for the create or clone task that holds the new container's lock. */
-async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: string, what: string) => Promise<unknown>, taskEnded?: () => Promise<void>): Promise<void> {
+async function waitForInFlight(
+  pve: PveClient,
+  plan: LxcPlan,
+  wait: (upid: string, what: string) => Promise<unknown>,
+  taskEnded?: () => Promise<void>,
+  taskStarted?: (upid: string) => Promise<void>,
+): Promise<void> {
   const node = pve.node(plan.source.kind === 'clone' ? (plan.source.parentNode ?? plan.node) : plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -136,6 +145,7 @@ async function waitForInFlight(pve: PveClient, plan: LxcPlan, wait: (upid: strin
       : await node.tasks.findRunning({ vmid: plan.ctid, type: 'vzcreate' });
   if (task) {
     heartbeat({ upid: task.upid });
+    await taskStarted?.(task.upid);
     await wait(task.upid, `creation of CT ${plan.ctid}`);
   }
   await taskEnded?.();

@@ -27,8 +27,10 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
   /**
    * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the unlock wait
    * and the boot disk's resize: the source's clone slot covers exactly the task PVE locks it for.
+   * `cloneTaskStarted` gets the clone task's UPID as soon as it runs, so the source's next clone may
+   * be granted ahead; not that of an earlier attempt's task (after it this attempt may clone again).
    */
-  return async function ensureVmDefined(plan: VmPlan, cloneTaskEnded?: () => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }> {
+  return async function ensureVmDefined(plan: VmPlan, cloneTaskEnded?: () => Promise<void>, cloneTaskStarted?: (upid: string) => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }> {
     const guest = vmLabel(plan);
     return classified('ensure the VM is defined', guest, async () => {
       const pve = await deps.pve();
@@ -51,18 +53,19 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: isTemplate ? 'already a template' : 'already defined', isTemplate };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
         return { changed: true, summary: `finished the ${presence.lock} already in progress`, isTemplate: false };
       }
 
       const sent = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded);
+        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (sent.upid) {
         heartbeat({ upid: sent.upid });
+        await cloneTaskStarted?.(sent.upid);
         await wait(sent.upid, `${sent.summary} of ${guest}`);
         await cloneTaskEnded?.();
       }
@@ -119,7 +122,7 @@ async function resolveImage(pve: PveClient, plan: VmPlan): Promise<string> {
 }
 
 /** Waits for the create or clone task that holds the new VM's lock. */
-async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnded?: () => Promise<void>): Promise<void> {
+async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnded?: () => Promise<void>, taskStarted?: (upid: string) => Promise<void>): Promise<void> {
   const node = pve.node(plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -127,6 +130,7 @@ async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnd
       : await node.tasks.findRunning({ vmid: plan.vmid, type: 'qmcreate' });
   if (task) {
     heartbeat({ upid: task.upid });
+    await taskStarted?.(task.upid);
     await wait(task.upid, `creation of VM ${plan.vmid}`);
   }
   await taskEnded?.();
