@@ -15,8 +15,8 @@
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
  * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
  * template through its clone lock (`cloneLock`; since clone-lock-grants-ahead the second is granted
- * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`), and
- * two of unequal clone priority.
+ * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`; since
+ * clone-lock-update-window with `--suffix update-window`), and two of unequal clone priority.
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
