@@ -58,7 +58,9 @@ export async function waitForCloneSlot(client: Client, ticket: CloneSlotTicket):
     queued = true;
     let answer: CloneSlotAnswer;
     try {
-      answer = await Promise.race([lock.executeUpdate(awaitCloneSlotUpdate, { args: [ticket.holder] }), ctx.cancelled]);
+      const asking = lock.executeUpdate(awaitCloneSlotUpdate, { args: [ticket.holder] });
+      asking.catch(() => undefined); // once cancelled, nobody waits for it: its failure is no unhandled rejection
+      answer = await Promise.race([asking, ctx.cancelled]);
     } catch (err) {
       const why = turnedAway(err);
       if (!why || ctx.cancellationSignal.aborted) throw err;
