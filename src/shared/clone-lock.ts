@@ -12,6 +12,12 @@
  * waits for the task to stop on PVE itself and clones, and becomes the holder when the release
  * arrives; the release signal and the lock's workflow task are then off the handoff.
  *
+ * Since `clone-lock-update-window` only the first UPDATE_WINDOW waiters in service order block in
+ * the update; the others are answered `queued` with how many are served before them, and their
+ * activities ask again a little later. The server admits at most 10 updates in flight per workflow
+ * run (`history.maxInFlightUpdates`): with every waiter blocked in one, the 11th waiter's update is
+ * refused, and when that waiter is the next in line nobody can finish and free a place (a deadlock).
+ *
  * Bundled into workflow code: definitions and pure helpers only.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
@@ -34,7 +40,11 @@ export interface CloneLockInput {
   holder?: CloneSlotHolder;
   /** The UPID of the holder's clone task, when it reported one. */
   holderTask?: string;
+  /** The waiter granted ahead (carried over since clone-lock-update-window: its grant was answered already). */
+  successor?: CloneSlotSuccessor;
   queue?: CloneSlotHolder[];
+  /** Continue-as-new beyond this many history events (tests pass a small one; well above a run's first events). */
+  maxHistory?: number;
 }
 
 /** The waiter granted ahead: it clones once the holder's task `after` has stopped. */
@@ -65,7 +75,8 @@ export const cloneTaskStartedSignal = defineSignal<[{ holder: CloneSlotHolder; u
 export const cloneSlotGrantedSignal = defineSignal<[{ lockWorkflowId: string }]>('cloneSlotGranted');
 /**
  * To the lock, from the clone activity itself (after acquireCloneSlot): completes when the slot is
- * this holder's (`granted`), or when the holder is neither holding nor queued any more (withdrawn).
+ * this holder's (`granted`), when the holder is neither holding nor queued any more (withdrawn), or
+ * (`queued`, since clone-lock-update-window) when it should ask again later.
  * The grant then reaches the activity that clones without a workflow task of the holder's run.
  * With `after` (granted ahead): the slot is this holder's once that PVE task has stopped, whatever
  * its exit status (the holder's release may arrive later).
@@ -75,7 +86,21 @@ export const awaitCloneSlotUpdate = defineUpdate<CloneSlotAnswer, [CloneSlotHold
 export interface CloneSlotAnswer {
   granted: boolean;
   after?: string;
+  /**
+   * Not granted but still queued (since clone-lock-update-window): outside the update window, or the
+   * lock's run is continuing-as-new. Ask again (the lock keeps the place); `ahead` waiters are served first.
+   */
+  queued?: boolean;
+  ahead?: number;
 }
+
+/**
+ * How many queued waiters block in `awaitCloneSlot` at once (the first in service order); the rest
+ * are answered `queued` and ask again. Well under the server's limit of 10 updates in flight per run
+ * (`history.maxInFlightUpdates`), leaving room for the answers given at once: the holder's and the
+ * successor's, those of waiters outside the window, and a retried attempt's.
+ */
+export const UPDATE_WINDOW = 5;
 
 /** What a clone activity needs to take and give back its source's slot itself. */
 export interface CloneSlotTicket {

@@ -54,3 +54,10 @@ export const UP_STARTS_BY_PRIORITY = 'up-starts-by-priority';
 
 /** cloneLock grants the next in line ahead, with the UPID of the holder's running clone task to wait for (cloneTaskStarted). */
 export const CLONE_LOCK_GRANTS_AHEAD = 'clone-lock-grants-ahead';
+
+/**
+ * cloneLock lets only the first UPDATE_WINDOW waiters block in awaitCloneSlot and answers the others
+ * `queued` (they ask again), so the server's in-flight update limit never locks out the holder; it
+ * continues-as-new while a successor waits, carrying it (blocked waiters are answered first).
+ */
+export const CLONE_LOCK_UPDATE_WINDOW = 'clone-lock-update-window';

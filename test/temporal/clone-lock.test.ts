@@ -6,8 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { askAgainDelayMs, turnedAway } from '../../src/activities/lifecycle/ask-clone-slot';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
-import { cloneLockStateQuery, cloneLockWorkflowId, type CloneLockState } from '../../src/shared/clone-lock';
+import { cloneLockStateQuery, cloneLockWorkflowId, UPDATE_WINDOW, type CloneLockInput, type CloneLockState } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
 import { deferred, fakeCloneTasks, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
@@ -20,10 +23,12 @@ const FOURTH_SOURCE = 303;
 const FIFTH_SOURCE = 304;
 const SIXTH_SOURCE = 305;
 const SEVENTH_SOURCE = 306;
+const EIGHTH_SOURCE = 307;
+const NINTH_SOURCE = 308;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  const parentCtid = ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
+  const parentCtid = ctid > 420 ? NINTH_SOURCE : ctid > 400 ? EIGHTH_SOURCE : ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
   return { ...plan(ctid), source: { kind: 'clone', parentCtid, parentSnapshot: 'template' } };
 }
 
@@ -376,5 +381,125 @@ describe('clone slots (workflow logic)', () => {
       await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
     });
     assert.deepEqual(cloned, [{ ctid: 371, attempt: 1, whileRunning: false }, { ctid: 372, attempt: 1, whileRunning: false }, { ctid: 371, attempt: 2, whileRunning: false }]);
+  });
+
+  it('more waiters than the server admits updates in flight are all served in order, and no clone attempt fails', { timeout: 150_000 }, async () => {
+    const holding = deferred<void>();
+    const release = deferred<void>();
+    const clones: Array<Interval & { attempt: number }> = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan) {
+        const { attempt } = Context.current().info;
+        const start = Date.now();
+        if (p.ctid === 401) {
+          holding.resolve(undefined);
+          await release.promise;
+        } else {
+          await busy(20);
+        }
+        clones.push({ ctid: p.ctid, start, end: Date.now(), attempt });
+        return { changed: true, summary: 'cloned' };
+      },
+    });
+    const waiters = [402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414];
+    await t.withWorker(activities, async (taskQueue) => {
+      const run = (ctid: number, clonePriority?: number) =>
+        t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid, ...(clonePriority ? { clonePriority } : {}) }] });
+      const runs = [await run(401)];
+      try {
+        await within(20_000, 'the first clone to start', holding.promise);
+        // One after the other, so the order they asked in is known; together more than the server's 10 updates in flight.
+        for (const [i, ctid] of waiters.entries()) {
+          runs.push(await run(ctid));
+          await lockState(t, EIGHTH_SOURCE, `${i + 1} waiters`, (s) => s.queue.length === i + 1);
+        }
+        // The next in line arrives last: were every waiter blocked in an update, the server would turn its update away,
+        // and the waiters behind it could never be served to make room (the deadlock the update window prevents).
+        runs.push(await run(415, 5));
+        await lockState(t, EIGHTH_SOURCE, 'the first in line to queue', (s) => s.queue.length === waiters.length + 1);
+      } finally {
+        release.resolve(undefined);
+      }
+      await within(100_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
+    });
+    assert.deepEqual(clones.map((c) => c.ctid), [401, 415, ...waiters]);
+    for (const a of clones) for (const b of clones) if (a !== b) assert.ok(!overlaps(a, b), `clones of ${a.ctid} and ${b.ctid} overlap`);
+    assert.deepEqual(clones.filter((c) => c.attempt !== 1).map((c) => `${c.ctid}: attempt ${c.attempt}`), [], 'no clone attempt failed');
+  });
+
+  it('the lock continues-as-new while a successor waits, carrying it, and the handoff still happens', { timeout: 150_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const cloned: Array<{ ctid: number; attempt: number; whileRunning: boolean }> = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+        if (p.ctid === 421) return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted);
+        cloned.push({ ctid: p.ctid, attempt: Context.current().info.attempt, whileRunning: tasks.anyRunning() });
+        return { changed: true, summary: 'cloned' };
+      },
+    }, tasks);
+    const waiters = [423, 424, 425, 426, 427, 428, 429, 430];
+    await t.withWorker(activities, async (taskQueue) => {
+      const lockId = cloneLockWorkflowId('pve', NINTH_SOURCE);
+      // Opened by the test with a small history limit: the waiters outside the update window, asking again, soon exceed it.
+      const opening: CloneLockInput = { node: 'pve', source: NINTH_SOURCE, maxHistory: 150 };
+      const lock = await t.env.client.workflow.start('cloneLock', { taskQueue, workflowId: lockId, args: [opening] });
+      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const runs = [await run(421)];
+      try {
+        await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
+        runs.push(await run(422));
+        await lockState(t, NINTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-422');
+        for (const [i, ctid] of waiters.entries()) {
+          runs.push(await run(ctid));
+          await lockState(t, NINTH_SOURCE, `${i + 1} waiters`, (s) => s.queue.length === i + 1);
+        }
+        // A later run knows the successor only from its input: the successor's activity waits for the holder's task, it asks no more.
+        const carried = await within(60_000, 'the lock to continue-as-new while the successor waits', (async () => {
+          for (;;) {
+            const { runId } = await lock.describe();
+            const state = await lock.query(cloneLockStateQuery);
+            if (runId !== lock.firstExecutionRunId) return state;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })());
+        assert.equal(carried.successor?.holder.workflowId, 'phoenix-lxc-422');
+        assert.equal(carried.successor?.after, upidOf(421));
+        assert.equal(carried.holder?.workflowId, 'phoenix-lxc-421');
+        assert.deepEqual(cloned, [], "nobody clones while the holder's task runs");
+      } finally {
+        tasks.end(upidOf(421)); // failed or not, the runs can finish
+      }
+      await within(100_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
+    });
+    assert.deepEqual(cloned.map((c) => c.ctid), [422, ...waiters]);
+    assert.deepEqual(cloned.filter((c) => c.whileRunning || c.attempt !== 1), [], 'every clone after the holder task ended, at its first attempt');
+  });
+});
+
+describe('asking the clone lock again', () => {
+  it('waits longer the further a waiter is outside the update window, within bounds, jittered', { timeout: 5_000 }, () => {
+    const mid = () => 0.5;
+    assert.equal(askAgainDelayMs(0, mid), askAgainDelayMs(UPDATE_WINDOW, mid), 'inside the window (a closing run) asks again soon');
+    assert.ok(askAgainDelayMs(UPDATE_WINDOW + 5, mid) > askAgainDelayMs(UPDATE_WINDOW, mid));
+    assert.equal(askAgainDelayMs(10_000, mid), askAgainDelayMs(1_000, mid), 'capped');
+    assert.ok(askAgainDelayMs(10_000, mid) <= 2_000);
+    assert.ok(askAgainDelayMs(UPDATE_WINDOW, () => 0) < askAgainDelayMs(UPDATE_WINDOW, () => 1), 'jittered');
+  });
+
+  it('asks again when the server turns the update away for now, and only then', { timeout: 5_000 }, () => {
+    const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+    const inFlight = new Error('Workflow Update failed', { cause: grpc(8, 'limit on number of concurrent in-flight updates has been reached (10)') });
+    assert.equal(turnedAway(inFlight), 'busy');
+    assert.equal(turnedAway(new Error('Workflow Update failed', { cause: new Error('limit on number of total updates has been reached (2000)') })), 'busy');
+    const continued = new Error('Workflow Update failed', { cause: ApplicationFailure.create({ message: 'the workflow completed', type: 'AcceptedUpdateCompletedWorkflow' }) });
+    assert.equal(turnedAway(continued), 'busy');
+    assert.equal(turnedAway(new WorkflowNotFoundError('gone', 'phoenix-clone-lock-pve-300', undefined)), 'gone');
+    assert.equal(turnedAway(new Error('Workflow Update failed', { cause: grpc(3, 'invalid argument') })), undefined);
+    assert.equal(turnedAway(new Error('something else')), undefined);
   });
 });

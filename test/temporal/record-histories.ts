@@ -15,8 +15,10 @@
  * fails), a template rebuild, every lifecycle verb, `plan`'s live inspection, a provisioning run
  * cancelled during a guest job, an `up` cancelled while its child runs, and two clones of one
  * template through its clone lock (`cloneLock`; since clone-lock-grants-ahead the second is granted
- * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`), and
- * two of unequal clone priority.
+ * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`; since
+ * clone-lock-update-window with `--suffix update-window`), and two of unequal clone priority.
+ * (clone-lock-continued-with-successor.binpb is not from here: the first run of the lock in
+ * clone-lock.test.ts's continue-as-new test, written with record-history.ts's writeHistory.)
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';

@@ -14,10 +14,14 @@
  * Grant ahead (clone-lock-grants-ahead): the clone task's UPID goes to the lock the moment PVE
  * hands it out (best effort), so the lock answers the next in line at once with it; that activity
  * waits for the task to stop on PVE itself, then clones. A handoff is then one task-status read.
+ *
+ * Update window (clone-lock-update-window): the server admits at most 10 updates in flight per
+ * workflow run, so the lock lets only the first few waiters block in the update and answers the
+ * others `queued`; the wait asks again until granted (ask-clone-slot.ts), within the one attempt.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { awaitCloneSlotUpdate, cloneTaskStartedSignal, releaseCloneSlotSignal, type CloneSlotTicket } from '../../shared/clone-lock';
+import { cloneTaskStartedSignal, releaseCloneSlotSignal, type CloneSlotTicket } from '../../shared/clone-lock';
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { VmPlan } from '../../shared/vm-plan';
@@ -26,7 +30,8 @@ import { createEnsureVmDefined } from '../vm/ensure-vm-defined';
 import { classified } from '../common/classify';
 import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
-import { guestExists, queueAtCloneLock } from './request-clone-slot';
+import { waitForCloneSlot } from './ask-clone-slot';
+import { guestExists } from './request-clone-slot';
 import { waitForTaskToStop } from './task-stopped';
 
 /** How often a wait in the queue heartbeats (the SDK throttles it; a cancellation arrives with a heartbeat's answer). */
@@ -107,17 +112,9 @@ async function heartbeating<T>(state: string, body: () => Promise<T>): Promise<T
   }
 }
 
-/** Waits for the slot; the UPID of the holder's running clone task when granted ahead of it. */
+/** Waits for the slot, heartbeating; the UPID of the holder's running clone task when granted ahead of it. */
 async function awaitSlot(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<string | undefined> {
-  const client = deps.temporal();
-  const ctx = Context.current();
-  return heartbeating(`waiting for the clone slot of ${ticket.source} on ${ticket.node}`, async () => {
-    await queueAtCloneLock(client, ticket);
-    const answer = await Promise.race([client.workflow.getHandle(ticket.lockWorkflowId).executeUpdate(awaitCloneSlotUpdate, { args: [ticket.holder] }), ctx.cancelled]);
-    // Not granted: this holder was withdrawn meanwhile (its run released while this attempt waited); ask again.
-    if (!answer.granted) throw new Error(`the clone lock ${ticket.lockWorkflowId} no longer queues this run`);
-    return answer.after;
-  });
+  return heartbeating(`waiting for the clone slot of ${ticket.source} on ${ticket.node}`, () => waitForCloneSlot(deps.temporal(), ticket));
 }
 
 async function awaitTask(deps: Pick<CloneInSlotParts, 'taskStopped'>, ticket: CloneSlotTicket, upid: string): Promise<void> {

@@ -16,13 +16,23 @@
  * UPID and becomes the successor; its activity clones when that PVE task has stopped, and it
  * becomes the holder when the release arrives (no second answer). A successor that withdraws is
  * dropped (the next may go ahead instead); a holder found gone is replaced by its successor.
+ *
+ * Update window (clone-lock-update-window): the server admits at most 10 updates in flight per run
+ * (`history.maxInFlightUpdates`). When every queued waiter's activity blocks in `awaitCloneSlot`, the
+ * 11th one's update is refused; if that waiter is the next in line, it can never be answered while
+ * the 10 behind it wait for it: a deadlock. So only the first UPDATE_WINDOW waiters in service order
+ * (rankOf) block; the others, and a blocked one pushed out by a higher priority, are answered at once
+ * `{ queued, ahead }` and ask again a little later. The run also continues-as-new while a successor
+ * waits (it carries it; its grant was answered already): blocked waiters are answered `queued` first
+ * and ask the new run, so a busy lock's history (and its count of updates, 2000 at most per run)
+ * stays bounded.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  acquireCloneSlotSignal, awaitCloneSlotUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, cloneTaskStartedSignal, releaseCloneSlotSignal, sameHolder,
-  type CloneLockInput, type CloneSlotHolder, type CloneSlotSuccessor,
+  acquireCloneSlotSignal, awaitCloneSlotUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, cloneTaskStartedSignal, releaseCloneSlotSignal, sameHolder, UPDATE_WINDOW,
+  type CloneLockInput, type CloneSlotAnswer, type CloneSlotHolder, type CloneSlotSuccessor,
 } from '../../shared/clone-lock';
-import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BY_PRIORITY } from '../patches';
+import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BY_PRIORITY, CLONE_LOCK_UPDATE_WINDOW } from '../patches';
 
 /** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
 const HOLDER_CHECK_INTERVAL = '15 seconds';
@@ -30,6 +40,13 @@ const HOLDER_CHECK_INTERVAL = '15 seconds';
 const IDLE_CLOSE = '2 minutes';
 /** Continue-as-new beyond this many history events, even before the server suggests it. */
 const MAX_HISTORY = 2_000;
+/** The least a run's input may set instead (tests): a new run's first events must fit well under it, or each run would continue at once. */
+const LEAST_MAX_HISTORY = 100;
+
+/** Whether priorities order the queue: some holder has one (and never in runs before clone-lock-grants-by-priority). */
+function byPriority(queue: readonly CloneSlotHolder[]): boolean {
+  return queue.some((q) => (q.priority ?? 0) > 0) && patched(CLONE_LOCK_GRANTS_BY_PRIORITY);
+}
 
 /**
  * Who is granted next: the highest priority, the first asked among equals (the clone the most
@@ -37,20 +54,41 @@ const MAX_HISTORY = 2_000;
  * (every run before clone-lock-grants-by-priority) are served in the order they asked.
  */
 function nextInLine(queue: readonly CloneSlotHolder[]): number {
-  if (!queue.some((q) => (q.priority ?? 0) > 0) || !patched(CLONE_LOCK_GRANTS_BY_PRIORITY)) return 0;
+  if (!byPriority(queue)) return 0;
   let best = 0;
   for (let i = 1; i < queue.length; i++) if ((queue[i]!.priority ?? 0) > (queue[best]!.priority ?? 0)) best = i;
   return best;
 }
 
+/**
+ * How many queued holders are served before `who` (undefined when it is not queued), in the order
+ * repeated nextInLine serves them: priority descending, the order asked among equals.
+ */
+function rankOf(queue: readonly CloneSlotHolder[], who: CloneSlotHolder): number | undefined {
+  const at = queue.findIndex((q) => sameHolder(q, who));
+  if (at < 0) return undefined;
+  if (!byPriority(queue)) return at;
+  const mine = queue[at]!.priority ?? 0;
+  return queue.filter((q, i) => (q.priority ?? 0) > mine || ((q.priority ?? 0) === mine && i < at)).length;
+}
+
 export async function cloneLock(input: CloneLockInput): Promise<void> {
+  /** Decided once per run: runs begun before clone-lock-update-window keep their behaviour to the end. */
+  const windowed = patched(CLONE_LOCK_UPDATE_WINDOW);
   let holder = input.holder;
   /** The UPID of the holder's clone task (cloneTaskStarted): while it runs, the next in line may be granted ahead. */
   let holderTask = input.holderTask;
   /** The waiter granted ahead: it becomes the holder when the holder releases (or is found gone). */
-  let successor: CloneSlotSuccessor | undefined;
+  let successor: CloneSlotSuccessor | undefined = windowed ? input.successor : undefined;
   const queue = [...(input.queue ?? [])];
   const { workflowId } = workflowInfo();
+  const maxHistory = input.maxHistory ? Math.max(input.maxHistory, LEAST_MAX_HISTORY) : MAX_HISTORY;
+  const timeToContinue = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > maxHistory;
+  };
+  /** Continuing-as-new: blocked waiters are answered `queued` and ask the next run. */
+  let closing = false;
 
   const isHolder = (who: CloneSlotHolder) => holder !== undefined && sameHolder(holder, who);
   const isSuccessor = (who: CloneSlotHolder) => successor !== undefined && sameHolder(successor.holder, who);
@@ -111,12 +149,16 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
       successor.task = upid;
     }
   });
-  setHandler(awaitCloneSlotUpdate, async (who) => {
+  /** A queued waiter that must not block in the update (windowed runs): outside the window, or the run is closing. */
+  const askLater = (who: CloneSlotHolder) => windowed && (closing || (rankOf(queue, who) ?? 0) >= UPDATE_WINDOW);
+  setHandler(awaitCloneSlotUpdate, async (who): Promise<CloneSlotAnswer> => {
     waitingByUpdate.push(who);
     try {
       grantAhead();
-      await condition(() => isHolder(who) || isSuccessor(who) || !isQueued(who));
+      await condition(() => isHolder(who) || isSuccessor(who) || !isQueued(who) || askLater(who));
       if (successor && isSuccessor(who)) return { granted: true, after: successor.after };
+      const ahead = windowed && !isHolder(who) ? rankOf(queue, who) : undefined;
+      if (ahead !== undefined) return { granted: false, queued: true, ahead: closing ? 0 : ahead };
       return { granted: isHolder(who) };
     } finally {
       waitingByUpdate.splice(waitingByUpdate.findIndex((w) => sameHolder(w, who)), 1);
@@ -144,16 +186,24 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
       if (!answered && !(await grant(next)) && isHolder(next)) handOver();
     } else if (holder) {
       const current = holder;
-      const moved = await condition(() => holder !== current, HOLDER_CHECK_INTERVAL);
+      // A windowed run also wakes to continue-as-new: waiters asking again add to its history while one clone runs.
+      const moved = await condition(() => holder !== current || (windowed && timeToContinue()), HOLDER_CHECK_INTERVAL);
       // A holder found gone hands over to its successor, which waits for the task the holder reported.
       if (!moved && !(await grant(current)) && isHolder(current)) handOver();
     } else if (!(await condition(() => queue.length > 0, IDLE_CLOSE))) {
       return;
     }
-    const info = workflowInfo();
-    // Not while a successor waits: its grant lives in this run's update.
-    if (!successor && (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY)) {
-      await continueAsNew<typeof cloneLock>({ node: input.node, source: input.source, ...(holder ? { holder } : {}), ...(holder && holderTask ? { holderTask } : {}), queue });
+    // Runs before clone-lock-update-window: not while a successor waits (its grant lived in this run's update).
+    if ((windowed || !successor) && timeToContinue()) {
+      if (windowed) {
+        // Blocked waiters are answered `queued` and ask the next run; the successor's grant was answered already, and it is carried over.
+        closing = true;
+        await condition(allHandlersFinished);
+      }
+      await continueAsNew<typeof cloneLock>({
+        node: input.node, source: input.source, ...(holder ? { holder } : {}), ...(holder && holderTask ? { holderTask } : {}), ...(windowed && successor ? { successor } : {}), queue,
+        ...(input.maxHistory ? { maxHistory: input.maxHistory } : {}),
+      });
     }
   }
 }
