@@ -116,6 +116,9 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
       state.finished.add(key); // a run that ended before ours began: not part of this one
       return true;
     }
+    // The fleet run has closed: a child still running (abandoned by a cancelled run) is not asked
+    // any more; a query could wait as long as that child's worker is busy or gone.
+    if (!closed && done && options.children) return false;
     const run = client.workflow.getHandle(workflowId, description.runId);
     const progress = (closed ? await closedProgress(run, description.status.name) : undefined) ?? (await run.query(progressQuery));
     report(workflowId, key, progress);
@@ -178,13 +181,16 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     }
   };
 
-  // The round in flight when the run closes is let finish before follow returns: its calls may
-  // be waiting to retry (Temporal away), and a retry that fires after the caller has closed the
-  // connection throws from a timer inside the SDK's gRPC retry interceptor (uncaught).
+  // The round in flight when the run closes is aborted, then let finish before follow returns:
+  // aborted, its calls end at once (a query of a busy run could otherwise hold the exit for
+  // seconds after the run closed), and a call waiting to retry (Temporal away) must not fire after
+  // the caller has closed the connection (it would throw from a timer inside the SDK's gRPC retry
+  // interceptor, uncaught).
+  const stopRounds = new AbortController();
   let round: Promise<void> = Promise.resolve();
   while (!done) {
     // The round and the pause both end as soon as the run closes.
-    round = poll().catch(() => undefined);
+    round = client.withAbortSignal(stopRounds.signal, poll).catch(() => undefined);
     await Promise.race([result, round]);
     if (done) break;
     // The pause's timer is cleared once the run closes: a pending timer would keep the process
@@ -193,6 +199,7 @@ export async function follow(client: Client, target: WorkflowHandle, options: Fo
     await Promise.race([result, new Promise((r) => (pause = setTimeout(r, options.pollMs ?? 1000)))]);
     clearTimeout(pause);
   }
+  stopRounds.abort();
   await round;
   // A completed run returns its steps' final states: no need to query it (a replay on a worker).
   const outcome = await result;
