@@ -2,7 +2,7 @@
 // serialised; and with a per-node limit, the work each node's slots must still do after each release.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { criticalPathBound, nodeLimitBound, type Provisioning } from '../../bench/fleet';
+import { criticalPathBound, nodeLimitBound, pstartToWall, type Provisioning } from '../../bench/fleet';
 
 const g = (id: number, duration: number, clone = 0, parent?: number, deps: number[] = []): Provisioning => ({ id, duration, clone, deps, ...(parent !== undefined ? { parent } : {}) });
 
@@ -18,6 +18,19 @@ test('clones of one source run one after the other, longest remaining work first
   assert.equal(criticalPathBound([g(900, 10), g(952, 7, 2, 900), g(955, 30, 2, 900, [952])]), 47);
 });
 
+test("a guest's own work before its clone overlaps the source's other clones; the bound charges it nothing more", { timeout: 5_000 }, () => {
+  // 900 (10); 1 clones at once (2) then works 8; 2 works 8 first (its child started late), then clones (2).
+  // Best: 1 clones 10-12 and is done at 20; 2 clones 18-20 and is done at 20. Charging 2's early
+  // work after its turn at the source (12-14, then 8) would say 22, more than a real run takes.
+  const late: Provisioning = { ...g(2, 10, 2, 900), beforeClone: 8 };
+  assert.equal(criticalPathBound([g(900, 10), g(1, 10, 2, 900), late]), 20);
+  // A clone released while another runs takes the source when that one is done (no real order preempts, the bound may).
+  const early: Provisioning = { ...g(3, 12, 4, 900), beforeClone: 0 };
+  const later: Provisioning = { ...g(4, 30, 4, 900), beforeClone: 1 };
+  // 3 clones 10-11, 4 (more work after it) preempts 11-15, 3 goes on 15-18 and is done at 26; 4 is done at 15 + 25 = 40.
+  assert.equal(criticalPathBound([g(900, 10), early, later]), 40);
+});
+
 test('with a per-node limit, the work released after a time needs the node\'s slots after it', { timeout: 5_000 }, () => {
   // Template 900 (10) and four leaves of 5 from it (no clone time): 15 with no limit.
   const fleet = [g(900, 10), g(1000, 5, 0, 900), g(1001, 5, 0, 900), g(1002, 5, 0, 900), g(1003, 5, 0, 900)];
@@ -29,3 +42,16 @@ test('with a per-node limit, the work released after a time needs the node\'s sl
   // Slots enough for everything: the limit never binds.
   assert.equal(nodeLimitBound(fleet, () => 'pve1', 8), 15);
 });
+
+test("a task's start on the wall clock comes from its UPID's start second, not from the shortest task's end", { timeout: 5_000 }, () => {
+  // The simulator's pstart runs 1_700_000_000_123 ms behind the wall clock; 300 tasks start at
+  // spread points of their seconds (start second truncated, as in a UPID).
+  const offset = 1_700_000_000_123;
+  const tasks = Array.from({ length: 300 }, (_, i) => {
+    const pstartMs = 50_000 + i * 337;
+    return { pstartMs, startSecond: Math.floor((pstartMs + offset) / 1000) };
+  });
+  const estimate = pstartToWall(tasks);
+  assert.ok(estimate <= offset && offset - estimate < 10, `offset ${offset}, estimated ${estimate}`);
+});
+
