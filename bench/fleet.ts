@@ -219,7 +219,8 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   // What an operator runs first, and what leaves the worker as a long-running one is: `plan` runs a
   // read-only workflow on it, so the timed run does not pay the worker's one-time load of the
   // workflow code into its sandbox (about 0.1 s on the first workflow task a fresh worker takes).
-  const firstId = Object.keys((JSON.parse(readFileSync(join(configDir, FILES.lxc), 'utf8')) as { lxc_configs: Record<string, unknown> }).lxc_configs)[0]!;
+  const lxc = JSON.parse(readFileSync(join(configDir, FILES.lxc), 'utf8')) as { lxc_configs: Record<string, { dependencies?: Array<number | string> }> };
+  const firstId = Object.keys(lxc.lxc_configs)[0]!;
   const planned = await stack.cli(['plan', firstId]);
   if (planned.code !== 0) throw new Error(`plan ${firstId} failed:\n${planned.stderr}`);
   const started = performance.now();
@@ -255,7 +256,6 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   }
   const ledger = await stack.ledger();
   const clones = cloneSpans(ledger);
-  const lxc = JSON.parse(readFileSync(join(configDir, FILES.lxc), 'utf8')) as { lxc_configs: Record<string, { dependencies?: Array<number | string> }> };
   const guests: Provisioning[] = report.succeeded.map((s) => {
     const clone = clones.get(s.id);
     return {

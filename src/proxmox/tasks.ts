@@ -60,7 +60,7 @@ export interface TaskWaitOptions extends WaitOptions {
   notFoundGraceMs?: number;
   /** Reads failing with transient errors (network, 5xx) are retried this long in a row. */
   unreachableMs?: number;
-  /** Lines of the task log put into the error of a failed task. */
+  /** Lines of the task log put into the error of a failed task (0: the log is not read). */
   logTailLines?: number;
   /** The delay before the next look, from the looks so far and the time waited (pollDelayMs otherwise; pollMs wins). */
   pollDelay?: (polls: number, elapsedMs: number) => number;
@@ -157,7 +157,8 @@ export function createTaskClient(http: PveHttp) {
       if (s?.status === 'stopped') {
         const exitstatus = s.exitstatus ?? LOST_TASK_EXITSTATUS;
         if (isOk(exitstatus)) return { upid, exitstatus, warnings: exitstatus !== 'OK' };
-        const logTailLines = await logTail(upid, opts.logTailLines ?? 20).catch(() => []);
+        const lines = opts.logTailLines ?? 20;
+        const logTailLines = lines > 0 ? await logTail(upid, lines).catch(() => []) : [];
         throw taskFailureError(what, { upid, exitstatus, logTail: logTailLines });
       }
       await sleep(opts.pollMs ?? (opts.pollDelay ? opts.pollDelay(polls, Date.now() - started) : pollDelayMs(polls)), opts.signal);

@@ -2,6 +2,7 @@
 // start began the runs, while everything after the clone does; a cancelled waiter withdraws, a
 // cancelled holder releases, and a holder whose run was terminated is released by the lock.
 // Phoenix's real workflows (provisionLxc, phoenixUp, cloneLock) on a local Temporal, activities stubbed.
+import type { CloneTaskHooks } from '../../src/activities/common/clone-task-hooks';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
@@ -59,17 +60,23 @@ const upidOf = (ctid: number) => `UPID:pve:fake:vzclone:${ctid}`;
 async function holderClone(
   tasks: ReturnType<typeof fakeCloneTasks>,
   ctid: number,
-  [taskEnded, taskStarted]: [() => Promise<void>, (upid: string) => Promise<void>],
+  cloneTask: CloneTaskHooks,
   started: { resolve(value: void): void },
   beforeRelease?: Promise<unknown>,
 ) {
   tasks.start(upidOf(ctid));
-  await taskStarted(upidOf(ctid));
+  await cloneTask.started(upidOf(ctid));
   started.resolve(undefined);
   await tasks.ended(upidOf(ctid));
   await beforeRelease;
-  await taskEnded();
+  await cloneTask.ended();
   return { changed: true, summary: 'cloned' };
+}
+
+/** Starts `provisionLxc` of a container on `taskQueue`, with a clone priority when given. */
+function provisionRuns(t: WorkflowTestEnv, taskQueue: string) {
+  return (ctid: number, clonePriority?: number) =>
+    t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid, ...(clonePriority ? { clonePriority } : {}) }] });
 }
 
 /** Polls the lock's state until `ready` holds for it; fails after `ms` (and stops polling). */
@@ -115,14 +122,14 @@ describe('clone slots (workflow logic)', () => {
     };
     // Each clone is a fake PVE task, reported to the lock: the next clone is granted ahead and waits for its end.
     const tasks = fakeCloneTasks();
-    const cloning = async (p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) => {
+    const cloning = async (p: LxcPlan, cloneTask: CloneTaskHooks) => {
       const start = Date.now();
       tasks.start(upidOf(p.ctid));
-      await taskStarted(upidOf(p.ctid));
+      await cloneTask.started(upidOf(p.ctid));
       await busy(400);
       tasks.end(upidOf(p.ctid));
       clones.push({ ctid: p.ctid, start, end: Date.now() });
-      await taskEnded();
+      await cloneTask.ended();
       return { changed: true, summary: 'cloned' };
     };
     const activities = withCloneSlots(t.env.client, { ...common(), ensureContainerDefined: cloning, applyConfigurations: timed(configs, 2_500) }, tasks);
@@ -164,7 +171,7 @@ describe('clone slots (workflow logic)', () => {
     });
     await t.withWorker(activities, async (taskQueue) => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', OTHER_SOURCE));
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const holder = await run(321);
       await within(20_000, 'the first clone to start', startedFor(321).promise);
       const queued = async (n: number) => {
@@ -217,8 +224,7 @@ describe('clone slots (workflow logic)', () => {
     });
     await t.withWorker(activities, async (taskQueue) => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', THIRD_SOURCE));
-      const run = (ctid: number, clonePriority?: number) =>
-        t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid, ...(clonePriority ? { clonePriority } : {}) }] });
+      const run = provisionRuns(t, taskQueue);
       const queued = async (n: number) => {
         while ((await lock.query(cloneLockStateQuery)).queue.length !== n) await new Promise((r) => setTimeout(r, 100));
       };
@@ -241,20 +247,20 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTaskEnded: () => Promise<void>) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid === 342) {
           secondCloning.resolve(undefined);
           return { changed: true, summary: 'cloned' };
         }
         await busy(200); // the clone task
-        await cloneTaskEnded();
+        await cloneTask.ended();
         firstTaskEnded.resolve(undefined);
         await finishFirst.promise; // what follows the task: the unlock check, a VM's disk resize
         return { changed: true, summary: 'cloned' };
       },
     });
     await t.withWorker(activities, async (taskQueue) => {
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const first = await run(341);
       await within(20_000, 'the first clone task to end', firstTaskEnded.promise);
       const second = await run(342);
@@ -275,17 +281,17 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid === 352) {
           secondCloning.resolve(tasks.anyRunning());
           return { changed: true, summary: 'cloned' };
         }
         // The release is held back until the second clone started: only a grant ahead lets it start.
-        return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted, Promise.race([secondCloning.promise, giveUp.promise]));
+        return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, Promise.race([secondCloning.promise, giveUp.promise]));
       },
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const first = await run(351);
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const second = await run(352);
@@ -314,16 +320,16 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid !== 361) {
           cloned.push({ ctid: p.ctid, whileRunning: tasks.anyRunning() });
           return { changed: true, summary: 'cloned' };
         }
-        return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted);
+        return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
       },
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const holder = await run(361);
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const successor = await run(362);
@@ -352,13 +358,13 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         const { attempt } = Context.current().info;
         cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
         if (p.ctid === 371 && attempt === 1) {
           // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
           tasks.start(upidOf(371));
-          await taskStarted(upidOf(371));
+          await cloneTask.started(upidOf(371));
           firstTaskStarted.resolve(undefined);
           await dropConnection.promise;
           throw new Error('test: the connection to PVE dropped');
@@ -367,7 +373,7 @@ describe('clone slots (workflow logic)', () => {
       },
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const first = await run(371);
       await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
       const second = await run(372);
@@ -405,8 +411,7 @@ describe('clone slots (workflow logic)', () => {
     });
     const waiters = [402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414];
     await t.withWorker(activities, async (taskQueue) => {
-      const run = (ctid: number, clonePriority?: number) =>
-        t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid, ...(clonePriority ? { clonePriority } : {}) }] });
+      const run = provisionRuns(t, taskQueue);
       const runs = [await run(401)];
       try {
         await within(20_000, 'the first clone to start', holding.promise);
@@ -436,8 +441,8 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>) {
-        if (p.ctid === 421) return holderClone(tasks, p.ctid, [taskEnded, taskStarted], firstTaskStarted);
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        if (p.ctid === 421) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
         cloned.push({ ctid: p.ctid, attempt: Context.current().info.attempt, whileRunning: tasks.anyRunning() });
         return { changed: true, summary: 'cloned' };
       },
@@ -448,7 +453,7 @@ describe('clone slots (workflow logic)', () => {
       // Opened by the test with a small history limit: the waiters outside the update window, asking again, soon exceed it.
       const opening: CloneLockInput = { node: 'pve', source: NINTH_SOURCE, maxHistory: 150 };
       const lock = await t.env.client.workflow.start('cloneLock', { taskQueue, workflowId: lockId, args: [opening] });
-      const run = (ctid: number) => t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: `phoenix-lxc-${ctid}`, args: [{ ctid }] });
+      const run = provisionRuns(t, taskQueue);
       const runs = [await run(421)];
       try {
         await within(20_000, 'the first clone task to start', firstTaskStarted.promise);

@@ -3,6 +3,7 @@
  * binary (nothing downloads), Phoenix's search attributes registered, Phoenix's real workflows,
  * and activities the test supplies (stubs that block, record and obey cancellation).
  */
+import type { CloneTaskHooks } from '../../src/activities/common/clone-task-hooks';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
@@ -155,15 +156,13 @@ export function fakeCloneTasks() {
   };
 }
 
-type CloneTaskHooks = [taskEnded: () => Promise<void>, taskStarted: (upid: string) => Promise<void>];
-
 /**
  * The activities with the clone-slot activities as the worker runs them (requestCloneSlot, and
  * cloneContainerInSlot / cloneVmInSlot around the stubs' own ensureContainerDefined /
  * ensureVmDefined), against the test server's cloneLock, no guest existing yet. A clone granted
  * ahead waits for the end of a task of `tasks`.
  */
-export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, taskEnded: never, taskStarted: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never, taskEnded: never, taskStarted: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(
+export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, cloneTask: never) => Promise<StepOutcome>; ensureVmDefined?: (p: never, cloneTask: never) => Promise<StepOutcome & { isTemplate: boolean }> }>(
   client: Client,
   activities: A,
   tasks: ReturnType<typeof fakeCloneTasks> = fakeCloneTasks(),
@@ -171,8 +170,8 @@ export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, t
   const missing = (name: string) => () => Promise.reject(new Error(`the test stubs no ${name}`));
   // Stubs take any argument shape (some record a feature's name); they are called with the plan.
   // A stub may take the slot's hooks: the release when its "clone task" ends, the report of its UPID when it starts.
-  const container = activities.ensureContainerDefined as ((p: LxcPlan, ...hooks: CloneTaskHooks) => Promise<StepOutcome>) | undefined;
-  const vm = activities.ensureVmDefined as ((p: VmPlan, ...hooks: CloneTaskHooks) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
+  const container = activities.ensureContainerDefined as ((p: LxcPlan, cloneTask: CloneTaskHooks) => Promise<StepOutcome>) | undefined;
+  const vm = activities.ensureVmDefined as ((p: VmPlan, cloneTask: CloneTaskHooks) => Promise<StepOutcome & { isTemplate: boolean }>) | undefined;
   return {
     ...activities,
     requestCloneSlot: cloneSlotStub(client),
@@ -180,8 +179,8 @@ export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, t
       temporal: () => client,
       exists: async () => false,
       taskStopped: (upid, signal) => tasks.stopped(upid, signal),
-      defineContainer: (p, ...hooks) => (container ?? missing('ensureContainerDefined'))(p, ...hooks),
-      defineVm: (p, ...hooks) => (vm ?? missing('ensureVmDefined'))(p, ...hooks),
+      defineContainer: (p, cloneTask) => (container ?? missing('ensureContainerDefined'))(p, cloneTask),
+      defineVm: (p, cloneTask) => (vm ?? missing('ensureVmDefined'))(p, cloneTask),
     }),
   };
 }

@@ -28,6 +28,7 @@ import type { VmPlan } from '../../shared/vm-plan';
 import { createEnsureContainerDefined } from '../lxc/ensure-container-defined';
 import { createEnsureVmDefined } from '../vm/ensure-vm-defined';
 import { classified } from '../common/classify';
+import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { waitForCloneSlot } from './ask-clone-slot';
@@ -46,22 +47,19 @@ export interface CloneInSlotParts {
   exists(target: { kind: 'lxc' | 'vm'; node: string; id: number }): Promise<boolean>;
   /** Resolves once the PVE task `upid` has stopped, whatever its exit status (the wait of a clone granted ahead). */
   taskStopped(upid: string, signal: AbortSignal): Promise<void>;
-  /**
-   * Defines the guest; calls `cloneTaskStarted` with the clone task's UPID as soon as it runs
-   * (the next clone may be granted ahead) and `cloneTaskEnded` once it has ended (the slot goes then).
-   */
-  defineContainer(plan: LxcPlan, cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>): Promise<StepOutcome>;
-  defineVm(plan: VmPlan, cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }>;
+  /** Defines the guest, telling the slot when its clone task runs (the next may be granted ahead) and when it has ended (the slot goes then). */
+  defineContainer(plan: LxcPlan, cloneTask: CloneTaskHooks): Promise<StepOutcome>;
+  defineVm(plan: VmPlan, cloneTask: CloneTaskHooks): Promise<StepOutcome & { isTemplate: boolean }>;
 }
 
-type Define<T> = (cloneTaskEnded: () => Promise<void>, cloneTaskStarted: (upid: string) => Promise<void>) => Promise<T>;
+type Define<T> = (cloneTask: CloneTaskHooks) => Promise<T>;
 
 export function cloneInSlotActivities(parts: CloneInSlotParts) {
   return {
     cloneContainerInSlot: (plan: LxcPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome>> =>
-      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (ended, started) => parts.defineContainer(plan, ended, started)),
+      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (cloneTask) => parts.defineContainer(plan, cloneTask)),
     cloneVmInSlot: (plan: VmPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome & { isTemplate: boolean }>> =>
-      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (ended, started) => parts.defineVm(plan, ended, started)),
+      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (cloneTask) => parts.defineVm(plan, cloneTask)),
   };
 }
 
@@ -95,7 +93,7 @@ async function inSlot<T>(
   // for this guest's unlock check (or a VM's disk resize); at the latest when the step is done.
   let released: Promise<void> | undefined;
   const releaseOnce = () => (released ??= classified('release the clone slot', guest, () => release(deps, ticket)));
-  const outcome = await define(releaseOnce, (upid) => reportTask(deps, ticket, upid));
+  const outcome = await define({ ended: releaseOnce, started: (upid) => reportTask(deps, ticket, upid) });
   await releaseOnce();
   return { ...outcome, slotWaitMs };
 }

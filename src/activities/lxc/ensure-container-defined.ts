@@ -8,6 +8,7 @@
  * re-send a POST after a network error, so "already exists" right after we saw the ID
  * free means our own request got through.
  */
+import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { PveClient } from '../../proxmox/client';
@@ -19,13 +20,8 @@ import { cancellation, heartbeat, heartbeatingProgress, previousHeartbeat } from
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 
 export function createEnsureContainerDefined(deps: ProvisioningDeps) {
-  /**
-   * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the checks
-   * after it: the source's clone slot covers exactly the task PVE locks the source for.
-   * `cloneTaskStarted` gets the clone task's UPID as soon as it runs, so the source's next clone may
-   * be granted ahead; not that of an earlier attempt's task (after it this attempt may clone again).
-   */
-  return async function ensureContainerDefined(plan: LxcPlan, cloneTaskEnded?: () => Promise<void>, cloneTaskStarted?: (upid: string) => Promise<void>): Promise<StepOutcome> {
+  /** `cloneTask`: what the clone slot held around this step is told of the clone (or create) task. */
+  return async function ensureContainerDefined(plan: LxcPlan, cloneTask?: CloneTaskHooks): Promise<StepOutcome> {
     const guest = `CT ${plan.ctid} (${plan.hostname}) on ${plan.node}`;
     return classified('ensure the container is defined', guest, async () => {
       const pve = await deps.pve();
@@ -52,21 +48,21 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: 'already defined' };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
+        await waitForInFlight(pve, plan, wait, cloneTask);
         return { changed: true, summary: `finished the ${presence.lock} already in progress` };
       }
 
       const { upid, summary } = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
+        await waitForInFlight(pve, plan, wait, cloneTask);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (upid) {
         heartbeat({ upid });
-        await cloneTaskStarted?.(upid);
+        await cloneTask?.started(upid);
         await wait(upid, `${summary} of ${guest}`);
-        await cloneTaskEnded?.();
+        await cloneTask?.ended();
       }
       await ct.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
       return { changed: true, summary };
@@ -135,8 +131,7 @@ async function waitForInFlight(
   pve: PveClient,
   plan: LxcPlan,
   wait: (upid: string, what: string) => Promise<unknown>,
-  taskEnded?: () => Promise<void>,
-  taskStarted?: (upid: string) => Promise<void>,
+  cloneTask?: CloneTaskHooks,
 ): Promise<void> {
   const node = pve.node(plan.source.kind === 'clone' ? (plan.source.parentNode ?? plan.node) : plan.node);
   const task =
@@ -145,9 +140,9 @@ async function waitForInFlight(
       : await node.tasks.findRunning({ vmid: plan.ctid, type: 'vzcreate' });
   if (task) {
     heartbeat({ upid: task.upid });
-    await taskStarted?.(task.upid);
+    await cloneTask?.started(task.upid);
     await wait(task.upid, `creation of CT ${plan.ctid}`);
   }
-  await taskEnded?.();
+  await cloneTask?.ended();
   await pve.node(plan.node).lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }

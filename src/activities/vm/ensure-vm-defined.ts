@@ -9,6 +9,7 @@
  * touches the new VM's config before its task has ended: PVE holds its lock for the whole
  * clone (`can't lock file ... got timeout`).
  */
+import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import type { PveClient } from '../../proxmox/client';
 import { PveAlreadyExists } from '../../proxmox/errors';
 import { formatAgent } from '../../proxmox/property-strings';
@@ -24,13 +25,8 @@ import { qemuNet } from './net';
 type Wait = (upid: string, what: string) => Promise<unknown>;
 
 export function createEnsureVmDefined(deps: ProvisioningDeps) {
-  /**
-   * `cloneTaskEnded` runs as soon as the clone (or create) task has ended, before the unlock wait
-   * and the boot disk's resize: the source's clone slot covers exactly the task PVE locks it for.
-   * `cloneTaskStarted` gets the clone task's UPID as soon as it runs, so the source's next clone may
-   * be granted ahead; not that of an earlier attempt's task (after it this attempt may clone again).
-   */
-  return async function ensureVmDefined(plan: VmPlan, cloneTaskEnded?: () => Promise<void>, cloneTaskStarted?: (upid: string) => Promise<void>): Promise<StepOutcome & { isTemplate: boolean }> {
+  /** `cloneTask`: what the clone slot held around this step is told of the clone (or create) task; it ends before the unlock wait and the boot disk's resize. */
+  return async function ensureVmDefined(plan: VmPlan, cloneTask?: CloneTaskHooks): Promise<StepOutcome & { isTemplate: boolean }> {
     const guest = vmLabel(plan);
     return classified('ensure the VM is defined', guest, async () => {
       const pve = await deps.pve();
@@ -53,21 +49,21 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
         return { changed: false, summary: isTemplate ? 'already a template' : 'already defined', isTemplate };
       }
       if (presence.state === 'creating') {
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
+        await waitForInFlight(pve, plan, wait, cloneTask);
         return { changed: true, summary: `finished the ${presence.lock} already in progress`, isTemplate: false };
       }
 
       const sent = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
         // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait, cloneTaskEnded, cloneTaskStarted);
+        await waitForInFlight(pve, plan, wait, cloneTask);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (sent.upid) {
         heartbeat({ upid: sent.upid });
-        await cloneTaskStarted?.(sent.upid);
+        await cloneTask?.started(sent.upid);
         await wait(sent.upid, `${sent.summary} of ${guest}`);
-        await cloneTaskEnded?.();
+        await cloneTask?.ended();
       }
       const config = await vm.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
       const grown = await growBootDisk(pve, plan, config);
@@ -122,7 +118,7 @@ async function resolveImage(pve: PveClient, plan: VmPlan): Promise<string> {
 }
 
 /** Waits for the create or clone task that holds the new VM's lock. */
-async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnded?: () => Promise<void>, taskStarted?: (upid: string) => Promise<void>): Promise<void> {
+async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, cloneTask?: CloneTaskHooks): Promise<void> {
   const node = pve.node(plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -130,9 +126,9 @@ async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, taskEnd
       : await node.tasks.findRunning({ vmid: plan.vmid, type: 'qmcreate' });
   if (task) {
     heartbeat({ upid: task.upid });
-    await taskStarted?.(task.upid);
+    await cloneTask?.started(task.upid);
     await wait(task.upid, `creation of VM ${plan.vmid}`);
   }
-  await taskEnded?.();
+  await cloneTask?.ended();
   await node.qemu(plan.vmid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }
