@@ -70,14 +70,26 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 // A free port found by findFreePort can be taken before the server binds it.
 const MAX_PORT_RACE_RETRIES = 3;
+/**
+ * The CLI's dev server (1.29.1) now and then panics while it wires itself up, before it serves
+ * anything (a nil pointer in its fx/dig construction; seen twice in some hundred CI start-ups):
+ * one more start, with a line saying so. A second panic is reported as it is.
+ */
+const MAX_PANIC_RETRIES = 1;
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  let panics = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options);
     } catch (error) {
       const portWasPicked = !options.port || options.uiPort === 0;
       if (portWasPicked && attempt < MAX_PORT_RACE_RETRIES && isAddressInUse(error)) continue;
+      if (panics < MAX_PANIC_RETRIES && panickedDuringStartUp(error)) {
+        panics++;
+        process.stderr.write(`temporal dev server panicked during start-up (${firstPanicLine(error)}); starting it again\n`);
+        continue;
+      }
       throw error;
     }
   }
@@ -196,6 +208,14 @@ function stopper(child: ChildProcess, exited: Promise<unknown>, beforeStop: () =
         await exited;
       }
     })());
+}
+
+function panickedDuringStartUp(error: unknown): error is DevServerStartError {
+  return error instanceof DevServerStartError && /exited during start-up/.test(error.message) && /^panic: /m.test(error.outputTail);
+}
+
+function firstPanicLine(error: DevServerStartError): string {
+  return /^panic: .*$/m.exec(error.outputTail)![0].slice(0, 160);
 }
 
 function isAddressInUse(error: unknown): boolean {

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DevServerStartError, startDevServer } from '../../src/temporal/dev-server';
@@ -33,6 +34,39 @@ describe('dev-server launcher failures', () => {
       });
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  test('a server that panics while it starts is started once more; a second panic is reported', { timeout: 60_000 }, async () => {
+    // Panics as the CLI's dev server sometimes does (exit code 2, the panic before a stack), then
+    // runs the real binary: `panics` times in all.
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-panicky-'));
+    const panicky = (panics: number) => {
+      const bin = join(dir, `temporal-${panics}`);
+      writeFileSync(
+        bin,
+        [
+          '#!/bin/sh',
+          `count=$(cat "${bin}.count" 2>/dev/null || echo 0); echo $((count + 1)) > "${bin}.count"`,
+          `if [ "$count" -lt ${panics} ]; then echo 'panic: runtime error: invalid memory address or nil pointer dereference' >&2; echo 'goroutine 1 [running]:' >&2; exit 2; fi`,
+          `exec '${findTemporalBinary()}' "$@"`,
+        ].join('\n'),
+      );
+      chmodSync(bin, 0o755);
+      return bin;
+    };
+    try {
+      const server = await startDevServer({ uiPort: false, binary: panicky(1), searchAttributes: false });
+      await server.stop();
+      assert.equal(readFileSync(join(dir, 'temporal-1.count'), 'utf8').trim(), '2', 'started twice');
+      await assert.rejects(startDevServer({ uiPort: false, binary: panicky(2), searchAttributes: false }), (error: unknown) => {
+        assert.ok(error instanceof DevServerStartError, String(error));
+        assert.match(error.outputTail, /^panic: runtime error/m);
+        return true;
+      });
+      assert.equal(readFileSync(join(dir, 'temporal-2.count'), 'utf8').trim(), '2', 'no third start');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
