@@ -2,8 +2,10 @@
  * The fleet against its lower bound: `phoenix-client up --all` wall time next to
  *  - the critical-path lower bound of the template DAG, given the per-source clone rule (clones of
  *    one source one after the other, in the best order) and each guest's own step durations, all
- *    taken from this run's own timings (each guest's provisioning span, each clone task's span and
- *    the guest's own work before it, which overlaps the source's other clones);
+ *    taken from this run's own timings (each guest's provisioning run from its own start to its
+ *    close, each clone task's span and the guest's own work before it, which overlaps the source's
+ *    other clones); the time Temporal takes to start a child is orchestration, outside the bound
+ *    (the bound counting it as the guest's own work is printed beside, for reading);
  *  - the strictly sequential order the bash original used (every provisioning one after the other).
  * On the shipped fleet (one node) and on a generated fleet: 3 simulated nodes, 6 templates on local
  * ZFS (so each node that needs a template gets its own copy of the chain), 60 leaves.
@@ -178,6 +180,8 @@ interface FleetFigures {
   wallMs: number;
   upSpanMs: number;
   boundMs: number;
+  /** The bound with each guest's span counted from up's request for its child (the reading before 2026-12-01). */
+  boundFromUpMs: number;
   /** The bound once the per-node limit counts too (nodeLimitBound). */
   nodeLimitBoundMs: number;
   sequentialMs: number;
@@ -236,6 +240,7 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   let upRun: { start: number; close: number };
   const slotWaits = new Map<number, number>();
   const slotAsked = new Map<number, number>();
+  const ownRuns = new Map<number, { start: number; end: number }>();
   let childStarts = new Map<string, number>();
   try {
     const client = new Client({ connection, namespace: stack.temporal.namespace });
@@ -247,6 +252,7 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
       const slot = await cloneSlotWait(client, s.workflowId);
       slotWaits.set(s.id, slot.waitMs);
       if (slot.askedAt !== undefined) slotAsked.set(s.id, slot.askedAt);
+      ownRuns.set(s.id, slot.run);
     }
     childStarts = await childStartLatencies(client, upId);
     const keep = arg('histories');
@@ -256,23 +262,31 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   }
   const ledger = await stack.ledger();
   const clones = cloneSpans(ledger);
-  const guests: Provisioning[] = report.succeeded.map((s) => {
-    const clone = clones.get(s.id);
-    return {
-      id: s.id,
-      // The guest's own span without its wait in the clone-slot queue: that wait is what the bound's
-      // serialisation of the clones stands for, and counting it twice would inflate the bound.
-      duration: s.endedAt - s.startedAt - (slotWaits.get(s.id) ?? 0),
-      clone: clone?.ms ?? 0,
-      // Up to its clone task, less its wait in the queue: its child's start, its plan, its template check.
-      ...(clone ? { beforeClone: Math.max(0, clone.startWall - s.startedAt - (slotWaits.get(s.id) ?? 0)) } : {}),
-      ...(clone ? { parent: clone.source } : {}),
-      deps: (lxc.lxc_configs[String(s.id)]?.dependencies ?? []).map(Number),
-    };
-  });
+  // Each guest's own work: its run's span, from the child's start to its close (not from the moment
+  // `up` asked for the child: the server's start of a child is orchestration, and counting it as
+  // the guest's own work hid seconds of it inside the bound), without its wait in the clone-slot
+  // queue (that wait is what the bound's serialisation of the clones stands for). `fromUp` is the
+  // earlier, generous reading, spans from up's request to up's handling of the close, for comparison.
+  const provisionings = (fromUp: boolean): Provisioning[] =>
+    report.succeeded.map((s) => {
+      const clone = clones.get(s.id);
+      const own = ownRuns.get(s.id)!;
+      const [start, end] = fromUp ? [s.startedAt, s.endedAt] : [own.start, own.end];
+      return {
+        id: s.id,
+        duration: end - start - (slotWaits.get(s.id) ?? 0),
+        clone: clone?.ms ?? 0,
+        // Up to its clone task, less its wait in the queue: its plan, its template check.
+        ...(clone ? { beforeClone: Math.max(0, clone.startWall - start - (slotWaits.get(s.id) ?? 0)) } : {}),
+        ...(clone ? { parent: clone.source } : {}),
+        deps: (lxc.lxc_configs[String(s.id)]?.dependencies ?? []).map(Number),
+      };
+    });
+  const guests = provisionings(false);
   const nodes: Record<string, number> = {};
   for (const e of ledger) if (e.kind === 'lxc.start' || e.kind === 'qemu.start') nodes[e.node ?? '?'] = (nodes[e.node ?? '?'] ?? 0) + 1;
   const boundMs = criticalPathBound(guests);
+  const boundFromUpMs = criticalPathBound(provisionings(true));
   // Each guest's node is where it started; a node's provisionings share its `concurrency` slots.
   const nodeOf = new Map<number, string>();
   for (const e of ledger) if ((e.kind === 'lxc.start' || e.kind === 'qemu.start') && e.vmid !== undefined && !nodeOf.has(e.vmid)) nodeOf.set(e.vmid, e.node ?? '?');
@@ -298,7 +312,7 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
   console.log(`  child starts (up's command to the child's start, inside the children's spans): median ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${at(1)} ms`);
   console.log(`  outside the children's spans: ${Object.entries(outside).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
   if (report.failed.length || report.skipped.length) throw new Error(`up --all: ${report.failed.length} failed, ${report.skipped.length} skipped`);
-  return { guests: guests.length, wallMs, upSpanMs, boundMs, nodeLimitBoundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
+  return { guests: guests.length, wallMs, upSpanMs, boundMs, boundFromUpMs, nodeLimitBoundMs, sequentialMs, wallOverBound: wallMs / boundMs, sequentialOverWall: sequentialMs / wallMs, nodes };
 }
 
 /**
@@ -308,22 +322,24 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
  * clone-slot-in-activity, the wait the clone activity measured from queueing to the lock's answer
  * and returned in its result, asked when that activity started.
  */
-async function cloneSlotWait(client: Client, workflowId: string): Promise<{ waitMs: number; askedAt?: number }> {
+async function cloneSlotWait(client: Client, workflowId: string): Promise<{ waitMs: number; askedAt?: number; run: { start: number; end: number } }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const time = (e: NonNullable<typeof history.events>[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const events = history.events ?? [];
+  // The run's own span: its started event to its close event.
+  const run = { start: time(events[0]!), end: time(events.at(-1)!) };
   const asked = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestCloneSlot');
   if (asked) {
     const granted = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cloneSlotGranted');
-    return { waitMs: granted ? Math.max(0, time(granted) - time(asked)) : 0, askedAt: time(asked) };
+    return { waitMs: granted ? Math.max(0, time(granted) - time(asked)) : 0, askedAt: time(asked), run };
   }
   const cloning = events.find((e) => /^clone(Container|Vm)InSlot$/.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
-  if (!cloning) return { waitMs: 0 };
+  if (!cloning) return { waitMs: 0, run };
   const ofCloning = (e: (typeof events)[number]) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(cloning.eventId);
   const started = events.filter((e) => e.activityTaskStartedEventAttributes && ofCloning(e)).at(-1);
   const payload = events.find((e) => e.activityTaskCompletedEventAttributes && ofCloning(e))?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
   const waitMs = payload ? Number((JSON.parse(Buffer.from(payload).toString('utf8')) as { slotWaitMs?: number }).slotWaitMs ?? 0) : 0;
-  return { waitMs, ...(started ? { askedAt: time(started) } : {}) };
+  return { waitMs, ...(started ? { askedAt: time(started) } : {}), run };
 }
 
 /**
@@ -417,6 +433,7 @@ function print(name: string, f: FleetFigures, sequentialTarget: boolean): void {
   console.log(`${name}: ${f.guests} provisionings on ${Object.entries(f.nodes).map(([n, c]) => `${n} ${c}`).join(', ')}`);
   console.log(`  up --all wall                 ${f.wallMs.toFixed(0).padStart(8)} ms   (up workflow's own span ${f.upSpanMs.toFixed(0)} ms)`);
   console.log(`  critical-path lower bound     ${f.boundMs.toFixed(0).padStart(8)} ms   wall/bound ${f.wallOverBound.toFixed(2)}x (target <= ${BOUND_TARGET}x): ${f.wallOverBound <= BOUND_TARGET ? 'met' : 'NOT met'}`);
+  console.log(`  bound counting child starts   ${f.boundFromUpMs.toFixed(0).padStart(8)} ms   wall/that ${(f.wallMs / f.boundFromUpMs).toFixed(2)}x (for reading: each guest from up's request for its child, so the server's child starts count as the guest's own work)`);
   console.log(`  with the per-node limit       ${f.nodeLimitBoundMs.toFixed(0).padStart(8)} ms   wall/that ${(f.wallMs / f.nodeLimitBoundMs).toFixed(2)}x (for reading: the work each node's slots must still do after each release time)`);
   console.log(
     `  sequential (bash original)    ${f.sequentialMs.toFixed(0).padStart(8)} ms   ${f.sequentialOverWall.toFixed(2)}x faster${sequentialTarget ? ` (target >= ${SEQUENTIAL_TARGET}x): ${f.sequentialOverWall >= SEQUENTIAL_TARGET ? 'met' : 'NOT met'}` : ''}`,

@@ -64,6 +64,7 @@ async function holderClone(
   started: { resolve(value: void): void },
   beforeRelease?: Promise<unknown>,
 ) {
+  await cloneTask.mayClone();
   tasks.start(upidOf(ctid));
   await cloneTask.started(upidOf(ctid));
   started.resolve(undefined);
@@ -123,6 +124,7 @@ describe('clone slots (workflow logic)', () => {
     // Each clone is a fake PVE task, reported to the lock: the next clone is granted ahead and waits for its end.
     const tasks = fakeCloneTasks();
     const cloning = async (p: LxcPlan, cloneTask: CloneTaskHooks) => {
+      await cloneTask.mayClone();
       const start = Date.now();
       tasks.start(upidOf(p.ctid));
       await cloneTask.started(upidOf(p.ctid));
@@ -273,9 +275,10 @@ describe('clone slots (workflow logic)', () => {
     });
   });
 
-  it("a clone granted ahead starts as soon as the holder's clone task ends, before the release reaches the lock", { timeout: 90_000 }, async () => {
+  it("a clone granted ahead reads its guest while the holder's clone task runs, and starts as soon as that task ends, before the release reaches the lock", { timeout: 90_000 }, async () => {
     const tasks = fakeCloneTasks();
     const firstTaskStarted = deferred<void>();
+    const secondReading = deferred<boolean>();
     const secondCloning = deferred<boolean>();
     const giveUp = deferred<void>();
     const activities = withCloneSlots(t.env.client, {
@@ -283,6 +286,9 @@ describe('clone slots (workflow logic)', () => {
       applyConfigurations: ok,
       async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid === 352) {
+          // The define step's read of its guest, then its wait for the slot to be free, then its request.
+          secondReading.resolve(tasks.anyRunning());
+          await cloneTask.mayClone();
           secondCloning.resolve(tasks.anyRunning());
           return { changed: true, summary: 'cloned' };
         }
@@ -300,6 +306,8 @@ describe('clone slots (workflow logic)', () => {
         assert.equal(state.successor?.holder.workflowId, 'phoenix-lxc-352');
         assert.equal(state.successor?.after, upidOf(351));
         assert.equal(state.holder?.workflowId, 'phoenix-lxc-351');
+        const readEarly = await within(20_000, 'the second to read its guest', secondReading.promise);
+        assert.equal(readEarly, true, "the second read its guest only after the first clone's task ended (the read is on the handoff)");
         tasks.end(upidOf(351));
         const overlapped = await within(20_000, 'the second clone to start before the first released', secondCloning.promise);
         assert.equal(overlapped, false, 'the second clone started while the first task ran');
@@ -322,6 +330,7 @@ describe('clone slots (workflow logic)', () => {
       applyConfigurations: ok,
       async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid !== 361) {
+          await cloneTask.mayClone();
           cloned.push({ ctid: p.ctid, whileRunning: tasks.anyRunning() });
           return { changed: true, summary: 'cloned' };
         }
@@ -360,6 +369,7 @@ describe('clone slots (workflow logic)', () => {
       applyConfigurations: ok,
       async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         const { attempt } = Context.current().info;
+        await cloneTask.mayClone();
         cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
         if (p.ctid === 371 && attempt === 1) {
           // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
@@ -443,6 +453,7 @@ describe('clone slots (workflow logic)', () => {
       applyConfigurations: ok,
       async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         if (p.ctid === 421) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
+        await cloneTask.mayClone();
         cloned.push({ ctid: p.ctid, attempt: Context.current().info.attempt, whileRunning: tasks.anyRunning() });
         return { changed: true, summary: 'cloned' };
       },

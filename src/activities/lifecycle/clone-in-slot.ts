@@ -13,7 +13,8 @@
  *
  * Grant ahead (clone-lock-grants-ahead): the clone task's UPID goes to the lock the moment PVE
  * hands it out (best effort), so the lock answers the next in line at once with it; that activity
- * waits for the task to stop on PVE itself, then clones. A handoff is then one task-status read.
+ * reads its guest's state, waits for the task to stop on PVE itself, then clones. A handoff is
+ * then one task-status read and the clone request.
  *
  * Update window (clone-lock-update-window): the server admits at most 10 updates in flight per
  * workflow run, so the lock lets only the first few waiters block in the update and answers the
@@ -81,19 +82,33 @@ async function inSlot<T>(
   define: Define<T>,
 ): Promise<InSlot<T>> {
   let slotWaitMs = 0;
+  let slotFree: (() => Promise<void>) | undefined;
   if (!(await classified('ask for the clone slot', guest, exists))) {
     const asked = Date.now();
     const after = await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
-    // Granted ahead: the slot is ours once the previous clone's task has stopped (its release may come later).
-    if (after) await classified('wait for the previous clone of the source', guest, () => awaitTask(deps, ticket, after));
     slotWaitMs = Date.now() - asked;
+    // Granted ahead: the slot is ours once the previous clone's task has stopped (its release may
+    // come later). The define step waits for that right before its request (mayClone), after its
+    // read of the guest, so the read is not on the handoff.
+    if (after) {
+      let stopped: Promise<void> | undefined;
+      slotFree = () =>
+        (stopped ??= classified('wait for the previous clone of the source', guest, () => awaitTask(deps, ticket, after)).then(() => {
+          slotWaitMs = Date.now() - asked;
+        }));
+    }
   }
   // Released by this attempt, whichever attempt took it (a retry after a crash finds the guest and
   // takes none): as soon as the clone task has ended, so the next clone of the source need not wait
   // for this guest's unlock check (or a VM's disk resize); at the latest when the step is done.
   let released: Promise<void> | undefined;
-  const releaseOnce = () => (released ??= classified('release the clone slot', guest, () => release(deps, ticket)));
-  const outcome = await define({ ended: releaseOnce, started: (upid) => reportTask(deps, ticket, upid) });
+  const releaseOnce = async () => {
+    // Never before the clone we were granted ahead of has stopped: the next in line would clone
+    // while it still runs (a define step that found the guest made never asked).
+    await slotFree?.();
+    return (released ??= classified('release the clone slot', guest, () => release(deps, ticket)));
+  };
+  const outcome = await define({ mayClone: async () => slotFree?.(), ended: releaseOnce, started: (upid) => reportTask(deps, ticket, upid) });
   await releaseOnce();
   return { ...outcome, slotWaitMs };
 }

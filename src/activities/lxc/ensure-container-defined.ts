@@ -8,10 +8,12 @@
  * re-send a POST after a network error, so "already exists" right after we saw the ID
  * free means our own request got through.
  */
+import { refuseAnotherGuest, type ExpectedGuest } from '../common/another-guest';
 import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { PveClient } from '../../proxmox/client';
+import type { GuestConfig } from '../../proxmox/guest-common';
 import { PveAlreadyExists } from '../../proxmox/errors';
 import { tightPollDelayMs } from '../../shared/poll-delay';
 import { formatNet, formatPropertyString } from '../../proxmox/property-strings';
@@ -38,13 +40,7 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
 
       const presence = await ct.presence();
       if (presence.state === 'present') {
-        const name = presence.config.hostname;
-        if (name !== undefined && name !== plan.hostname) {
-          throw permanent(
-            `CT ${plan.ctid} already exists on ${plan.node} with hostname '${String(name)}', not '${plan.hostname}': ` +
-              `refusing to adopt another guest; free the ID or change the config`,
-          );
-        }
+        refuseAnotherGuest(expected(plan), presence.config);
         return { changed: false, summary: 'already defined' };
       }
       if (presence.state === 'creating') {
@@ -52,10 +48,13 @@ export function createEnsureContainerDefined(deps: ProvisioningDeps) {
         return { changed: true, summary: `finished the ${presence.lock} already in progress` };
       }
 
+      // The ID was free when read above; a clone granted ahead may only now be sent.
+      await cloneTask?.mayClone();
       const { upid, summary } = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
-        // Our own request, re-sent by the client after a network error: find its task.
-        await waitForInFlight(pve, plan, wait, cloneTask);
+        // Our own request, re-sent by the client after a network error: find its task. (Not a
+        // guest someone made while this one waited for its clone slot: that one is refused.)
+        refuseAnotherGuest(expected(plan), await waitForInFlight(pve, plan, wait, cloneTask));
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
       if (upid) {
@@ -126,13 +125,13 @@ async function resolveOstemplate(pve: PveClient, plan: LxcPlan): Promise<string>
   return found;
 }
 
-/** Waits for the create or clone task that holds the new container's lock. */
+/** Waits for the create or clone task that holds the new container's lock; its config once unlocked. */
 async function waitForInFlight(
   pve: PveClient,
   plan: LxcPlan,
   wait: (upid: string, what: string) => Promise<unknown>,
   cloneTask?: CloneTaskHooks,
-): Promise<void> {
+): Promise<GuestConfig> {
   const node = pve.node(plan.source.kind === 'clone' ? (plan.source.parentNode ?? plan.node) : plan.node);
   const task =
     plan.source.kind === 'clone'
@@ -144,5 +143,7 @@ async function waitForInFlight(
     await wait(task.upid, `creation of CT ${plan.ctid}`);
   }
   await cloneTask?.ended();
-  await pve.node(plan.node).lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
+  return pve.node(plan.node).lxc(plan.ctid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }
+
+const expected = (plan: LxcPlan): ExpectedGuest => ({ label: 'CT', id: plan.ctid, node: plan.node, nameKey: 'hostname', name: plan.hostname });

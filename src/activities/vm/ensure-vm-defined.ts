@@ -9,6 +9,7 @@
  * touches the new VM's config before its task has ended: PVE holds its lock for the whole
  * clone (`can't lock file ... got timeout`).
  */
+import { refuseAnotherGuest, type ExpectedGuest } from '../common/another-guest';
 import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import type { PveClient } from '../../proxmox/client';
 import { PveAlreadyExists } from '../../proxmox/errors';
@@ -38,13 +39,7 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
 
       const presence = await vm.presence();
       if (presence.state === 'present') {
-        const name = presence.config.name;
-        if (name !== undefined && name !== plan.name) {
-          throw permanent(
-            `VM ${plan.vmid} already exists on ${plan.node} with name '${String(name)}', not '${plan.name}': ` +
-              `refusing to adopt another guest; free the ID or change the config`,
-          );
-        }
+        refuseAnotherGuest(expected(plan), presence.config);
         const isTemplate = Number(presence.config.template) === 1;
         return { changed: false, summary: isTemplate ? 'already a template' : 'already defined', isTemplate };
       }
@@ -53,9 +48,12 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
         return { changed: true, summary: `finished the ${presence.lock} already in progress`, isTemplate: false };
       }
 
+      // The ID was free when read above; a clone granted ahead may only now be sent.
+      await cloneTask?.mayClone();
       const sent = await send(pve, plan).catch(async (err) => {
         if (!(err instanceof PveAlreadyExists)) throw err;
-        // Our own request, re-sent by the client after a network error: find its task.
+        // Our own request, re-sent by the client after a network error: find its task. (Not a
+        // guest someone made while this one waited for its clone slot: refused below.)
         await waitForInFlight(pve, plan, wait, cloneTask);
         return { upid: undefined, summary: 'created (request re-sent by the client)' };
       });
@@ -66,6 +64,7 @@ export function createEnsureVmDefined(deps: ProvisioningDeps) {
         await cloneTask?.ended();
       }
       const config = await vm.waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
+      if (!sent.upid) refuseAnotherGuest(expected(plan), config);
       const grown = await growBootDisk(pve, plan, config);
       return { changed: true, summary: grown ? `${sent.summary}; ${grown}` : sent.summary, isTemplate: false };
     });
@@ -132,3 +131,5 @@ async function waitForInFlight(pve: PveClient, plan: VmPlan, wait: Wait, cloneTa
   await cloneTask?.ended();
   await node.qemu(plan.vmid).waitForUnlock({ signal: cancellation(), onProgress: heartbeatingProgress({}) });
 }
+
+const expected = (plan: VmPlan): ExpectedGuest => ({ label: 'VM', id: plan.vmid, node: plan.node, nameKey: 'name', name: plan.name });
