@@ -61,3 +61,11 @@ export const CLONE_LOCK_GRANTS_AHEAD = 'clone-lock-grants-ahead';
  * continues-as-new while a successor waits, carrying it (blocked waiters are answered first).
  */
 export const CLONE_LOCK_UPDATE_WINDOW = 'clone-lock-update-window';
+
+/**
+ * phoenixUp starts a container whose only unfinished prerequisite is its template's run in
+ * progress (an LXC clone of an LXC template) as soon as that run has started, telling it so
+ * (`afterTemplateRun`): its child start, plan and trust check overlap the template's build, and
+ * its wait for the template ends when that run does. Before, it started once the template was done.
+ */
+export const UP_STARTS_EARLY = 'up-starts-children-early';

@@ -49,7 +49,8 @@ describe('cancellation and one run per guest (workflow logic)', () => {
       const input: PhoenixUpInput = {
         nodes: [
           { id: 201, kind: 'lxc', prerequisites: [], node: 'pve', startAtBoot: false, bootOrder: 0 },
-          { id: 202, kind: 'lxc', parent: 201, prerequisites: [201], node: 'pve', startAtBoot: false, bootOrder: 0 },
+          // A dependency, not a clone of 201: only a clone starts while its template's run is in progress (up-early-start.test.ts).
+          { id: 202, kind: 'lxc', prerequisites: [201], node: 'pve', startAtBoot: false, bootOrder: 0 },
         ],
       };
       const up = await t.env.client.workflow.start('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-cancel', args: [input] });

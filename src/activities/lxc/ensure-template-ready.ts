@@ -3,6 +3,11 @@
  * workflow (`phoenix-lxc-<parent>`) builds it: started with USE_EXISTING, so two leaves
  * asking at once join one build instead of racing two. This activity waits for that run,
  * heartbeating; a retry after a worker crash joins the same run again.
+ *
+ * `afterItsRun`: `up` started this guest while the template's run (its sibling child) was still
+ * going, so the wait is for that run whatever the snapshot (the run may still change the
+ * template, or be re-snapshotting it), and nothing new is started: a run that failed or was
+ * cancelled fails this wait, as a dependant of a failed guest must not build it again.
  */
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
@@ -28,8 +33,9 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
     return (await ct.snapshots()).some((s) => s.name === snapshot);
   }
 
-  return async function ensureLxcTemplateReady({ ctid, snapshot, node, copyOf }: TemplateReadyInput): Promise<StepOutcome> {
+  return async function ensureLxcTemplateReady({ ctid, snapshot, node, copyOf, afterItsRun }: TemplateReadyInput): Promise<StepOutcome> {
     return classified('ensure the template is built', `template CT ${ctid}`, async () => {
+      if (afterItsRun) return afterRunInProgress(ctid, snapshot, node);
       if (await snapshotExists(ctid, snapshot, node)) return { changed: false, summary: `template ${ctid}@${snapshot} is ready` };
 
       // One workflow id per template and node (a copy has its own ID): racing leaves join one build.
@@ -61,4 +67,23 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
       return { changed: true, summary: `built template ${ctid}@${snapshot} (${workflowId})` };
     });
   };
+
+  /** Waits for the template's latest run (the one `up` started), then wants its snapshot. */
+  async function afterRunInProgress(ctid: number, snapshot: string, node: string | undefined): Promise<StepOutcome> {
+    const workflowId = lxcWorkflowId(ctid);
+    const handle = deps.temporal().workflow.getHandle(workflowId);
+    try {
+      // The template build is shared: cancelling this wait must not cancel it.
+      await awaitWorkflowRun(handle, `waiting for ${workflowId}`);
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        throw permanent(`the build of template CT ${ctid} (${workflowId}) did not succeed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
+      }
+      throw err;
+    }
+    if (!(await snapshotExists(ctid, snapshot, node))) {
+      throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
+    }
+    return { changed: false, summary: `template ${ctid}@${snapshot} is ready (after ${workflowId})` };
+  }
 }

@@ -15,6 +15,12 @@ export interface TemplateReadyInput {
   node?: string;
   /** Set when `ctid` is a per-node copy of this template (built by its own run on `node`). */
   copyOf?: number;
+  /**
+   * The template's run is in progress, started by the same `up` (which started this guest before
+   * that run ended): wait for that run to end, whatever the snapshot, and never start one; a run
+   * that failed fails this guest's wait (`up` reports the guest skipped).
+   */
+  afterItsRun?: boolean;
 }
 
 export interface LoadLxcPlanInput {

@@ -8,10 +8,16 @@
  * only (workflows/clone-lock), so siblings overlap in everything after the clone. A failure stops
  * only its dependants, which are reported skipped.
  *
- * Children start only once their clone parent is done, so a guest's `ensure_parent_template`
- * finds the template ready and never starts a parent build by itself. When a run of a child's id
- * is already in progress (a `start` began it), a child cannot join it: the `awaitGuestRun`
- * activity waits for that run instead.
+ * Children start once their prerequisites are done, so a guest's `ensure_parent_template`
+ * finds the template ready and never starts a parent build by itself. Early starts (since
+ * up-starts-children-early): a container whose only unfinished prerequisite is its LXC template's
+ * run starts as soon as that run has started, told so (`afterTemplateRun`): its
+ * `ensure_parent_template` waits for that very run to end and never starts another. Temporal
+ * creates a child under the parent's lock, one at a time, and a fleet's starts queued there for
+ * seconds; now they overlap the template's build instead of following it. Such a guest whose
+ * template did not succeed is reported skipped (blocked by it), as if it had never started. When a
+ * run of a child's id is already in progress (a `start` began it), a child cannot join it: the
+ * `awaitGuestRun` activity waits for that run instead.
  *
  * Children are abandoned, not cancelled, when this workflow is: a `start` may be waiting on the
  * same build (a template), as ensureLxcTemplateReady's wait never cancels a shared build either.
@@ -36,7 +42,7 @@
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
 import {
-  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo,
+  ApplicationFailure, CancellationScope, ChildWorkflowCancellationType, condition, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleActivities } from '../../activities/lifecycle';
 import type { PhoenixActivities } from '../../activities';
@@ -48,7 +54,7 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY, UP_STARTS_EARLY } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
@@ -92,6 +98,48 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const runningOn = (node: string) => [...running.keys()].filter((id) => nodes.get(id)!.node === node).length;
   const cloningFrom = (parent: number) => [...running.keys()].some((id) => nodes.get(id)!.parent === parent);
   let cancellation: { error: unknown } | undefined;
+  // Runs started before early starts began every child once its prerequisites were done; they replay that way.
+  const startsEarly = childrenHoldCloneSlots && patched(UP_STARTS_EARLY);
+  const startedThrough = new Set<number>(); // children whose start went through (their run exists)
+  const early = new Set<number>();
+  let wake: () => void = () => undefined;
+  const ready = (n: UpNode) => n.prerequisites.every((p) => settled.get(p) === 'ok');
+  // Only its LXC template's run in progress (started, so a run exists to wait for) stands in its way.
+  const readyEarly = (n: UpNode) =>
+    startsEarly && n.kind === 'lxc' && n.parent !== undefined && nodes.get(n.parent)?.kind === 'lxc' &&
+    running.has(n.parent) && startedThrough.has(n.parent) && n.prerequisites.every((p) => p === n.parent || settled.get(p) === 'ok');
+  const launch = (n: UpNode, startedEarly: boolean) => {
+    const id = n.id;
+    pending.delete(id);
+    if (startedEarly) early.add(id);
+    const startThrough = () => {
+      startedThrough.add(id);
+      wake();
+    };
+    running.set(
+      id,
+      provision(n, abandonOnCancel, input.place === true, priorities.get(n.id) ?? 0, startedEarly, startThrough).then(async (outcome) => {
+        if (startedEarly && outcome.ok === false && outcome.value.step === 'ensure_parent_template') {
+          // Its template's run ended without success: reported as its dependant, once that run's outcome is in.
+          await condition(() => settled.has(n.parent!) || cancellation !== undefined);
+          if (settled.get(n.parent!) !== 'ok') {
+            running.delete(id);
+            settled.set(id, 'skipped');
+            result.skipped.push({ id, kind: n.kind, blockedBy: [n.parent!] });
+            return;
+          }
+        }
+        running.delete(id);
+        if (outcome.ok === 'cancelled') {
+          cancellation ??= { error: outcome.cancellation };
+          return;
+        }
+        settled.set(id, outcome.ok ? 'ok' : 'failed');
+        if (outcome.ok) result.succeeded.push(outcome.value);
+        else result.failed.push(outcome.value);
+      }),
+    );
+  };
 
   while ((pending.size > 0 && !cancellation) || running.size > 0) {
     // Anything whose prerequisite failed or was skipped will never run.
@@ -110,26 +158,21 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
     }
     for (const id of cancellation ? [] : inStartOrder([...pending])) {
       const n = nodes.get(id)!;
-      if (!n.prerequisites.every((p) => settled.get(p) === 'ok')) continue;
+      if (!ready(n)) continue;
       if (runningOn(n.node) >= limit) continue;
       if (!childrenHoldCloneSlots && n.parent !== undefined && cloningFrom(n.parent)) continue;
-      pending.delete(id);
-      running.set(
-        id,
-        provision(n, abandonOnCancel, input.place === true, priorities.get(n.id) ?? 0).then((outcome) => {
-          running.delete(id);
-          if (outcome.ok === 'cancelled') {
-            cancellation ??= { error: outcome.cancellation };
-            return;
-          }
-          settled.set(id, outcome.ok ? 'ok' : 'failed');
-          if (outcome.ok) result.succeeded.push(outcome.value);
-          else result.failed.push(outcome.value);
-        }),
-      );
+      launch(n, false);
+    }
+    // Then, in what slots are left, those waiting only for their template's run in progress.
+    for (const id of cancellation || !startsEarly ? [] : inStartOrder([...pending])) {
+      const n = nodes.get(id)!;
+      if (!readyEarly(n) || runningOn(n.node) >= limit) continue;
+      launch(n, true);
     }
     if (running.size === 0) break; // nothing can start: the rest was skipped above
-    await Promise.race(running.values());
+    // Wakes when a child settles, or (early starts) when a child's start went through.
+    const startWentThrough = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.race([...running.values(), ...(startsEarly ? [startWentThrough] : [])]);
   }
   // Cancelled: the children in progress were abandoned (they finish on their own); the run ends CANCELED.
   if (cancellation) throw cancellation.error;
@@ -161,9 +204,10 @@ function descendantCounts(dag: readonly UpNode[]): Map<number, number> {
   return counts;
 }
 
-async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, clonePriority: number): Promise<Outcome> {
+/** `startThrough` is called once the child's start is through (started, or joined a run in progress). */
+async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, clonePriority: number, startedEarly: boolean, startThrough: () => void): Promise<Outcome> {
   // Only a clone with guests after it has a priority to pass (the others' arguments stay as they were).
-  const priority = n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {};
+  const priority = { ...(n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {}), ...(startedEarly ? { afterTemplateRun: true } : {}) };
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
   const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
@@ -177,9 +221,11 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, c
           : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...priority }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!isAlreadyStarted(err)) throw err;
+      startThrough();
       await waits.awaitGuestRun({ workflowId });
       return succeeded(true);
     }
+    startThrough();
     await child.result();
     return succeeded(false);
   } catch (err) {

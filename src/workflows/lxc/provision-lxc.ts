@@ -24,6 +24,8 @@ export interface ProvisionLxcInput {
   copyOf?: number;
   /** Given by phoenixUp: its clone goes before siblings with less work after them (CloneSlotHolder.priority). */
   clonePriority?: number;
+  /** Given by phoenixUp when it starts this guest while its template's run is still in progress (TemplateReadyInput.afterItsRun). */
+  afterTemplateRun?: boolean;
 }
 
 export interface ProvisionLxcResult {
@@ -85,6 +87,7 @@ export async function provisionLxc(input: ProvisionLxcInput): Promise<ProvisionL
           // Several nodes: the template's node, and for a per-node copy the template it copies.
           ...(parentNode !== undefined ? { node: parentNode } : {}),
           ...(parentCopyOf !== undefined ? { copyOf: parentCopyOf } : {}),
+          ...(input.afterTemplateRun ? { afterItsRun: true } : {}),
         })
         .then(record('ensure_parent_template')),
     );
