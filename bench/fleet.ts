@@ -301,7 +301,8 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
     const g = guests.find((x) => x.id === s.id)!;
     const ready = Math.max(firstChild, ...[...(g.parent !== undefined ? [g.parent] : []), ...g.deps].map((p) => ends.get(p) ?? firstChild));
     const clone = clones.get(s.id);
-    return { id: s.id, parent: g.parent, slotWait: slotWaits.get(s.id) ?? 0, serverStartMs: childStarts.get(s.workflowId), start: s.startedAt - firstChild, end: s.endedAt - firstChild, waitedAfterReady: s.startedAt - ready, ...(clone ? { cloneStart: clone.startWall - firstChild, cloneMs: clone.ms } : {}) };
+    const own = ownRuns.get(s.id)!;
+    return { id: s.id, parent: g.parent, slotWait: slotWaits.get(s.id) ?? 0, serverStartMs: childStarts.get(s.workflowId), start: s.startedAt - firstChild, end: s.endedAt - firstChild, ownStart: own.start - firstChild, ownEnd: own.end - firstChild, waitedAfterReady: s.startedAt - ready, ...(clone ? { cloneStart: clone.startWall - firstChild, cloneMs: clone.ms } : {}) };
   });
   const handoffs = handoffGaps(clones, slotAsked);
   writeFileSync(join(REPO, 'bench', 'results', `fleet-timeline-${name}.json`), JSON.stringify({ outside, handoffs, timeline }, null, 1));
