@@ -206,8 +206,9 @@ function descendantCounts(dag: readonly UpNode[]): Map<number, number> {
 
 /** `startThrough` is called once the child's start is through (started, or joined a run in progress). */
 async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, clonePriority: number, startedEarly: boolean, startThrough: () => void): Promise<Outcome> {
-  // Only a clone with guests after it has a priority to pass (the others' arguments stay as they were).
-  const priority = { ...(n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {}), ...(startedEarly ? { afterTemplateRun: true } : {}) };
+  // What up tells the child beyond its id: only a clone with guests after it has a priority to pass,
+  // only one started before its template's run ended is told so (the others' arguments stay as they were).
+  const fromUp = { ...(n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {}), ...(startedEarly ? { afterTemplateRun: true } : {}) };
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
   const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
@@ -217,8 +218,8 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, c
     try {
       child =
         n.kind === 'lxc'
-          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}), ...priority } : { ctid: n.id, ...priority }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
-          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...priority }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
+          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}), ...fromUp } : { ctid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!isAlreadyStarted(err)) throw err;
       startThrough();
