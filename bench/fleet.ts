@@ -253,7 +253,7 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
     const d = await handle.describe();
     upRun = { start: d.startTime.getTime(), close: d.closeTime?.getTime() ?? NaN };
     for (const s of report.succeeded) {
-      const slot = await cloneSlotWait(client, s.workflowId);
+      const slot = await runTimings(client, s.workflowId);
       slotWaits.set(s.id, slot.waitMs);
       if (slot.askedAt !== undefined) slotAsked.set(s.id, slot.askedAt);
       ownRuns.set(s.id, slot.run);
@@ -316,13 +316,13 @@ async function runFleet(stack: Stack, configDir: string, concurrency: number, na
 }
 
 /**
- * How long a guest's run waited for its clone slot, and when it asked (epoch ms; undefined when
- * it took no slot). From the run's history: from scheduling `requestCloneSlot` to the
+ * From one guest's history: its run as the bound counts it (`run`), how long it waited for its
+ * clone slot, and when it asked (epoch ms; undefined when it took no slot). From the run's history: from scheduling `requestCloneSlot` to the
  * `cloneSlotGranted` signal (0 when the slot was free: no grant is sent); or, since
  * clone-slot-in-activity, the wait the clone activity measured from queueing to the lock's answer
  * and returned in its result, asked when that activity started.
  */
-async function cloneSlotWait(client: Client, workflowId: string): Promise<{ waitMs: number; askedAt?: number; run: OwnRun }> {
+async function runTimings(client: Client, workflowId: string): Promise<{ waitMs: number; askedAt?: number; run: OwnRun }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const time = (e: NonNullable<typeof history.events>[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const events = history.events ?? [];

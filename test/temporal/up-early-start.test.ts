@@ -7,10 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createEnsureLxcTemplateReady } from '../../src/activities/lxc/ensure-template-ready';
+import type { ProvisioningDeps } from '../../src/activities/common/provisioning-deps';
 import type { TemplateReadyInput } from '../../src/activities/lxc/types';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput, PhoenixUpResult } from '../../src/shared/phoenix-up';
 import { lxcWorkflowId } from '../../src/shared/workflow-ids';
+import { waitFor } from '../e2e/helpers';
 import { deferred, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
 
 const ok = async () => ({ changed: false, summary: 'ok' });
@@ -83,9 +87,7 @@ describe('up starts a clone while its template is being built (workflow logic)',
       try {
         await within(20_000, "the template's definition to begin", s.templateDefining.promise);
         // The clone's run exists and waits in its template check while the template's run is held.
-        await within(20_000, "the clone's template check", (async () => {
-          while (s.asked.length === 0) await new Promise((r) => setTimeout(r, 50));
-        })());
+        await waitFor("the clone's template check", () => s.asked[0], 20_000, 50);
         assert.deepEqual(s.asked, [{ ctid: 601, snapshot: 'template', afterItsRun: true }]);
         assert.equal((await t.env.client.workflow.getHandle(lxcWorkflowId(601)).describe()).status.name, 'RUNNING', "the template's run was still going");
       } finally {
@@ -97,15 +99,36 @@ describe('up starts a clone while its template is being built (workflow logic)',
     });
   });
 
+  it("ensureLxcTemplateReady told the template's run is in progress never starts another one when that run failed", { timeout: 60_000 }, async () => {
+    const failing = {
+      loadLxcPlan: async () => {
+        throw ApplicationFailure.nonRetryable('test: no plan');
+      },
+    };
+    await t.withWorker(failing, async (taskQueue) => {
+      const template = await t.env.client.workflow.start('provisionLxc', { taskQueue, workflowId: lxcWorkflowId(621), args: [{ ctid: 621 }] });
+      await assert.rejects(template.result(), WorkflowFailedError);
+      // No PVE: the failed run must end the wait before any read of the template.
+      const deps = { temporal: () => t.env.client, taskQueue, pve: () => Promise.reject(new Error('test: PVE read')) } as unknown as ProvisioningDeps;
+      const check = createEnsureLxcTemplateReady(deps);
+      const outcome = await new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 })
+        .run(() => check({ ctid: 621, snapshot: 'template', afterItsRun: true }))
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(outcome instanceof ApplicationFailure, String(outcome));
+      assert.equal(outcome.type, 'PhoenixTemplateFailed');
+      assert.equal(outcome.nonRetryable, true);
+      const latest = await t.env.client.workflow.getHandle(lxcWorkflowId(621)).describe();
+      assert.equal(latest.runId, template.firstExecutionRunId, 'no second build of the template was started');
+    });
+  });
+
   it("reports the clone skipped, blocked by its template, when the template's run fails, and defines nothing for it", { timeout: 60_000 }, async () => {
     const s = stubs(611, 612, true);
     await t.withWorker(s.activities, async (taskQueue) => {
       const up = await t.env.client.workflow.start('phoenixUp', { taskQueue, workflowId: 'phoenix-up-test-early-failed', args: [chain(611, 612)] });
       try {
         await within(20_000, "the template's definition to begin", s.templateDefining.promise);
-        await within(20_000, "the clone's template check", (async () => {
-          while (s.asked.length === 0) await new Promise((r) => setTimeout(r, 50));
-        })());
+        await waitFor("the clone's template check", () => s.asked[0], 20_000, 50);
       } finally {
         s.release.resolve(undefined);
       }

@@ -9,7 +9,7 @@
  * template, or be re-snapshotting it), and nothing new is started: a run that failed or was
  * cancelled fails this wait, as a dependant of a failed guest must not build it again.
  */
-import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
 import { lxcWorkflowId } from '../../shared/workflow-ids';
 import type { StepOutcome } from '../../shared/progress';
 import { PhoenixId, PhoenixKind } from '../../shared/search-attributes';
@@ -52,38 +52,31 @@ export function createEnsureLxcTemplateReady(deps: ProvisioningDeps) {
         ],
         staticSummary: copyOf !== undefined ? `Copy ${ctid} of template CT ${copyOf} on ${node} (needed by a clone)` : `Template CT ${ctid} (needed by a clone)`,
       });
-      try {
-        // The template build is shared: cancelling this wait must not cancel it.
-        await awaitWorkflowRun(handle, `waiting for ${workflowId} (${handle.firstExecutionRunId})`);
-      } catch (err) {
-        if (err instanceof WorkflowFailedError) {
-          throw permanent(`the build of template CT ${ctid} (${workflowId}) failed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
-        }
-        throw err;
-      }
-      if (!(await snapshotExists(ctid, snapshot, node))) {
-        throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
-      }
+      await awaitBuild(handle, `waiting for ${workflowId} (${handle.firstExecutionRunId})`, 'failed', ctid, snapshot, node);
       return { changed: true, summary: `built template ${ctid}@${snapshot} (${workflowId})` };
     });
   };
 
-  /** Waits for the template's latest run (the one `up` started), then wants its snapshot. */
-  async function afterRunInProgress(ctid: number, snapshot: string, node: string | undefined): Promise<StepOutcome> {
-    const workflowId = lxcWorkflowId(ctid);
-    const handle = deps.temporal().workflow.getHandle(workflowId);
+  /** Waits for the template's build run, then wants its snapshot; a run that did not succeed is PhoenixTemplateFailed. */
+  async function awaitBuild(handle: WorkflowHandle, state: string, failedWord: string, ctid: number, snapshot: string, node: string | undefined): Promise<void> {
     try {
       // The template build is shared: cancelling this wait must not cancel it.
-      await awaitWorkflowRun(handle, `waiting for ${workflowId}`);
+      await awaitWorkflowRun(handle, state);
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
-        throw permanent(`the build of template CT ${ctid} (${workflowId}) did not succeed: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
+        throw permanent(`the build of template CT ${ctid} (${handle.workflowId}) ${failedWord}: ${err.cause?.message ?? err.message}`, 'PhoenixTemplateFailed');
       }
       throw err;
     }
     if (!(await snapshotExists(ctid, snapshot, node))) {
-      throw permanent(`${workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
+      throw permanent(`${handle.workflowId} finished but CT ${ctid} has no snapshot '${snapshot}'`);
     }
+  }
+
+  /** Waits for the template's latest run (the one `up` started, never a new one), then wants its snapshot. */
+  async function afterRunInProgress(ctid: number, snapshot: string, node: string | undefined): Promise<StepOutcome> {
+    const workflowId = lxcWorkflowId(ctid);
+    await awaitBuild(deps.temporal().workflow.getHandle(workflowId), `waiting for ${workflowId}`, 'did not succeed', ctid, snapshot, node);
     return { changed: false, summary: `template ${ctid}@${snapshot} is ready (after ${workflowId})` };
   }
 }

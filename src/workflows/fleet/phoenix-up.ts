@@ -101,7 +101,6 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   // Runs started before early starts began every child once its prerequisites were done; they replay that way.
   const startsEarly = childrenHoldCloneSlots && patched(UP_STARTS_EARLY);
   const startedThrough = new Set<number>(); // children whose start went through (their run exists)
-  const early = new Set<number>();
   let wake: () => void = () => undefined;
   const ready = (n: UpNode) => n.prerequisites.every((p) => settled.get(p) === 'ok');
   // Only its LXC template's run in progress (started, so a run exists to wait for) stands in its way.
@@ -111,7 +110,6 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const launch = (n: UpNode, startedEarly: boolean) => {
     const id = n.id;
     pending.delete(id);
-    if (startedEarly) early.add(id);
     const startThrough = () => {
       startedThrough.add(id);
       wake();
