@@ -31,6 +31,19 @@ export interface CloneSlotHolder {
    * grants the highest first, in the order asked among equals; none counts as 0.
    */
   priority?: number;
+  /**
+   * The guest its clone makes (sent by the clone activity since clone-lock-grants-before-task):
+   * the next in line may be granted ahead before this holder's task has even started, and watches
+   * PVE for this guest to be made (present and unlocked) and the source unlocked.
+   */
+  target?: CloneTarget;
+}
+
+/** A guest a clone makes, where it lives. */
+export interface CloneTarget {
+  kind: 'lxc' | 'vm';
+  node: string;
+  id: number;
 }
 
 export interface CloneLockInput {
@@ -47,10 +60,16 @@ export interface CloneLockInput {
   maxHistory?: number;
 }
 
-/** The waiter granted ahead: it clones once the holder's task `after` has stopped. */
+/**
+ * The waiter granted ahead: it clones once the holder's task `after` has stopped, or (granted
+ * before that task started, clone-lock-grants-before-task) once PVE shows the holder's guest
+ * `afterGuest` made and the source unlocked, or the lock says the slot is its own.
+ */
 export interface CloneSlotSuccessor {
   holder: CloneSlotHolder;
-  after: string;
+  /** The holder's clone task; absent while the holder has reported none (granted before its task). */
+  after?: string;
+  afterGuest?: CloneTarget;
   /** Its own clone task, when it reported one before the holder's release arrived. */
   task?: string;
 }
@@ -83,9 +102,26 @@ export const cloneSlotGrantedSignal = defineSignal<[{ lockWorkflowId: string }]>
  */
 export const awaitCloneSlotUpdate = defineUpdate<CloneSlotAnswer, [CloneSlotHolder]>('awaitCloneSlot');
 
+/**
+ * To the lock, from the clone activity of a successor granted before the holder's task
+ * (clone-lock-grants-before-task): completes when the slot is its own (`now`: the holder released
+ * or is gone), when the holder's task is known (`after`: wait for it to stop), or, while the lock's
+ * run continues-as-new, `again` (ask the next run). `withdrawn` when it is neither successor nor
+ * holder any more. The activity waits for this and for PVE side by side.
+ */
+export const awaitCloneTurnUpdate = defineUpdate<CloneTurnAnswer, [CloneSlotHolder]>('awaitCloneTurn');
+
+export type CloneTurnAnswer = { turn: 'now' } | { turn: 'after'; after: string } | { turn: 'again' } | { turn: 'withdrawn' };
+
 export interface CloneSlotAnswer {
   granted: boolean;
   after?: string;
+  /**
+   * Granted ahead of a holder whose task has not been reported yet (clone-lock-grants-before-task):
+   * the slot is this holder's once PVE shows that guest made and the source unlocked, or once the
+   * lock's `awaitCloneTurn` answers, whichever comes first.
+   */
+  afterGuest?: CloneTarget;
   /**
    * Not granted but still queued (since clone-lock-update-window): outside the update window, or the
    * lock's run is continuing-as-new. Ask again (the lock keeps the place); `ahead` waiters are served first.

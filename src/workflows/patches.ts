@@ -69,3 +69,11 @@ export const CLONE_LOCK_UPDATE_WINDOW = 'clone-lock-update-window';
  * its wait for the template ends when that run does. Before, it started once the template was done.
  */
 export const UP_STARTS_EARLY = 'up-starts-children-early';
+
+/**
+ * cloneLock grants the next in line ahead as soon as a holder that named its clone's guest
+ * (CloneSlotHolder.target) holds the slot, before its clone task has started: the successor watches
+ * PVE for that guest to be made, beside the lock's later word (awaitCloneTurn), so a short clone's
+ * end is no longer hidden behind the lock's round trip for the holder's UPID.
+ */
+export const CLONE_LOCK_GRANTS_BEFORE_TASK = 'clone-lock-grants-before-task';

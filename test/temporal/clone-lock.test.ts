@@ -14,7 +14,7 @@ import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-
 import { cloneLockStateQuery, cloneLockWorkflowId, UPDATE_WINDOW, type CloneLockInput, type CloneLockState } from '../../src/shared/clone-lock';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
-import { deferred, fakeCloneTasks, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
+import { deferred, fakeCloneTasks, fakeCloneUpid, lockWaiters, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
 
 // One source per test: a lock runs on the task queue of its first request, and each test has its own.
 const SOURCE = 300;
@@ -26,10 +26,12 @@ const SIXTH_SOURCE = 305;
 const SEVENTH_SOURCE = 306;
 const EIGHTH_SOURCE = 307;
 const NINTH_SOURCE = 308;
+const TENTH_SOURCE = 309;
+const ELEVENTH_SOURCE = 310;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  const parentCtid = ctid > 420 ? NINTH_SOURCE : ctid > 400 ? EIGHTH_SOURCE : ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
+  const parentCtid = ctid > 450 ? ELEVENTH_SOURCE : ctid > 440 ? TENTH_SOURCE : ctid > 420 ? NINTH_SOURCE : ctid > 400 ? EIGHTH_SOURCE : ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
   return { ...plan(ctid), source: { kind: 'clone', parentCtid, parentSnapshot: 'template' } };
 }
 
@@ -51,7 +53,7 @@ function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-const upidOf = (ctid: number) => `UPID:pve:fake:vzclone:${ctid}`;
+const upidOf = fakeCloneUpid;
 
 /**
  * A holder's clone: a fake PVE task reported to the lock (`started` resolves then), ended by the
@@ -90,6 +92,21 @@ async function lockState(t: WorkflowTestEnv, source: number, what: string, ready
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (lock state ${JSON.stringify(state)})`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Starts the holder's run, waits until it is `holding` (what, promise), starts the second run and
+ * waits until the lock has granted it ahead; the state then has the holder and that successor.
+ */
+async function holderAndSuccessor(t: WorkflowTestEnv, taskQueue: string, source: number, [holder, next]: [number, number], holding: [string, Promise<unknown>]) {
+  const run = provisionRuns(t, taskQueue);
+  const first = await run(holder);
+  await within(20_000, holding[0], holding[1]);
+  const second = await run(next);
+  const state = await lockState(t, source, 'the second to be granted ahead', (s) => s.successor !== undefined);
+  assert.equal(state.successor?.holder.workflowId, `phoenix-lxc-${next}`);
+  assert.equal(state.holder?.workflowId, `phoenix-lxc-${holder}`);
+  return { first, second, state };
 }
 
 describe('clone slots (workflow logic)', () => {
@@ -158,8 +175,9 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      // Each clone blocks until cancelled (or, for the last, finishes at once).
-      async ensureContainerDefined(p: LxcPlan) {
+      // Each clone blocks until cancelled (or, for the last, finishes at once); as a real define step, it clones once the slot is free.
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        await cloneTask.mayClone();
         startedFor(p.ctid).resolve(undefined);
         if (p.ctid === 324) return { changed: true, summary: 'cloned' };
         try {
@@ -179,17 +197,17 @@ describe('clone slots (workflow logic)', () => {
       const queued = async (n: number) => {
         for (;;) {
           const state = await lock.query(cloneLockStateQuery);
-          if (state.queue.length === n) return state;
+          if (lockWaiters(state).length === n) return state;
           await new Promise((r) => setTimeout(r, 100));
         }
       };
-      // One after the other, so the order they asked in is known: the slot is granted FIFO.
+      // One after the other, so the order they asked in is known: the slot is granted FIFO (the first waiter ahead, as the holder's successor).
       const waiter = await run(322);
       await within(20_000, 'one waiter', queued(1));
       const terminated = await run(323);
       await within(20_000, 'two waiters', queued(2));
       const last = await run(324);
-      assert.deepEqual((await within(20_000, 'three waiters', queued(3))).queue.map((h) => h.workflowId), ['phoenix-lxc-322', 'phoenix-lxc-323', 'phoenix-lxc-324']);
+      assert.deepEqual(lockWaiters(await within(20_000, 'three waiters', queued(3))), ['phoenix-lxc-322', 'phoenix-lxc-323', 'phoenix-lxc-324']);
 
       await waiter.cancel();
       assert.equal(await waiter.result().then(() => 'completed', (e: unknown) => String(((e as Error).cause as Error | undefined)?.name)), 'CancelledFailure');
@@ -215,7 +233,8 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        await cloneTask.mayClone();
         order.push(p.ctid);
         if (p.ctid === 331) {
           first.resolve(undefined);
@@ -228,19 +247,20 @@ describe('clone slots (workflow logic)', () => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', THIRD_SOURCE));
       const run = provisionRuns(t, taskQueue);
       const queued = async (n: number) => {
-        while ((await lock.query(cloneLockStateQuery)).queue.length !== n) await new Promise((r) => setTimeout(r, 100));
+        while (lockWaiters(await lock.query(cloneLockStateQuery)).length !== n) await new Promise((r) => setTimeout(r, 100));
       };
       const runs = [await run(331)];
       await within(20_000, 'the first clone to start', first.promise);
-      // Asked in this order: a leaf, a clone with 1 guest after it, another leaf, one with 3 after it.
-      for (const [i, [ctid, priority]] of ([[332, 0], [333, 1], [334, 0], [335, 3]] as const).entries()) {
+      // Asked in this order: a leaf (granted ahead at once: the holder's successor, whatever comes later),
+      // another leaf, a clone with 1 guest after it, another leaf, one with 3 after it.
+      for (const [i, [ctid, priority]] of ([[336, 0], [332, 0], [333, 1], [334, 0], [335, 3]] as const).entries()) {
         runs.push(await run(ctid, priority));
         await within(20_000, `${i + 1} waiters`, queued(i + 1));
       }
       release.resolve(undefined);
       await within(60_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
     });
-    assert.deepEqual(order, [331, 335, 333, 332, 334]);
+    assert.deepEqual(order, [331, 336, 335, 333, 332, 334]);
   });
   it('the slot goes when the clone task ends, not when the step after it does', { timeout: 90_000 }, async () => {
     const firstTaskEnded = deferred<void>();
@@ -297,15 +317,9 @@ describe('clone slots (workflow logic)', () => {
       },
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
-      const run = provisionRuns(t, taskQueue);
-      const first = await run(351);
-      await within(20_000, 'the first clone task to start', firstTaskStarted.promise);
-      const second = await run(352);
+      const { first, second, state } = await holderAndSuccessor(t, taskQueue, FIFTH_SOURCE, [351, 352], ['the first clone task to start', firstTaskStarted.promise]);
       try {
-        const state = await lockState(t, FIFTH_SOURCE, 'the second to be granted ahead', (s) => s.successor !== undefined);
-        assert.equal(state.successor?.holder.workflowId, 'phoenix-lxc-352');
         assert.equal(state.successor?.after, upidOf(351));
-        assert.equal(state.holder?.workflowId, 'phoenix-lxc-351');
         const readEarly = await within(20_000, 'the second to read its guest', secondReading.promise);
         assert.equal(readEarly, true, "the second read its guest only after the first clone's task ended (the read is on the handoff)");
         tasks.end(upidOf(351));
@@ -389,14 +403,85 @@ describe('clone slots (workflow logic)', () => {
       const second = await run(372);
       await lockState(t, SEVENTH_SOURCE, 'the second to be granted ahead', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-372');
       dropConnection.resolve(undefined);
-      const state = await lockState(t, SEVENTH_SOURCE, 'the retry to queue behind the successor', (s) => s.queue.some((h) => h.workflowId === 'phoenix-lxc-371'));
+      const state = await lockState(t, SEVENTH_SOURCE, 'the retry to queue behind the successor', (s) => lockWaiters(s).includes('phoenix-lxc-371'));
       assert.equal(state.holder?.workflowId, 'phoenix-lxc-372');
-      assert.equal(state.successor, undefined);
+      assert.deepEqual(lockWaiters(state), ['phoenix-lxc-371']);
       assert.deepEqual(cloned.map((c) => c.ctid), [371], 'nobody clones while the first task runs');
       tasks.end(upidOf(371));
       await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
     });
     assert.deepEqual(cloned, [{ ctid: 371, attempt: 1, whileRunning: false }, { ctid: 372, attempt: 1, whileRunning: false }, { ctid: 371, attempt: 2, whileRunning: false }]);
+  });
+
+  it("a clone granted before the holder's task started clones once PVE shows the holder's guest made, before the holder's UPID or release reach the lock", { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const holderGranted = deferred<void>();
+    const secondCloning = deferred<boolean>();
+    const giveUp = deferred<void>();
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        await cloneTask.mayClone();
+        if (p.ctid === 442) {
+          secondCloning.resolve(tasks.anyRunning());
+          return { changed: true, summary: 'cloned' };
+        }
+        holderGranted.resolve(undefined);
+        // The test runs this clone's task; its UPID is never reported, and the release waits for the second clone.
+        await Promise.race([secondCloning.promise, giveUp.promise]);
+        await cloneTask.ended();
+        return { changed: true, summary: 'cloned' };
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const { first, second, state } = await holderAndSuccessor(t, taskQueue, TENTH_SOURCE, [441, 442], ['the holder to be granted', holderGranted.promise]);
+      try {
+        assert.equal(state.successor?.after, undefined, 'no task of the holder is known');
+        assert.deepEqual(state.successor?.afterGuest, { kind: 'lxc', node: 'pve', id: 441 });
+        tasks.start(upidOf(441));
+        // Well after it could have cloned: it waits for the holder's clone to end.
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(await Promise.race([secondCloning.promise.then(() => 'cloning'), Promise.resolve('waiting')]), 'waiting', "the second cloned while the holder's clone ran");
+        tasks.end(upidOf(441));
+        const overlapped = await within(20_000, "the second clone to start on PVE's word alone", secondCloning.promise);
+        assert.equal(overlapped, false);
+      } finally {
+        tasks.end(upidOf(441));
+        giveUp.resolve(undefined);
+      }
+      await within(30_000, 'both runs to finish', Promise.all([first.result(), second.result()]));
+      await lockState(t, TENTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor && s.queue.length === 0);
+    });
+  });
+
+  it('a holder that gives up before its clone task started hands the slot to the successor granted ahead of it, which clones then', { timeout: 90_000 }, async () => {
+    const holderGranted = deferred<void>();
+    const holderFails = deferred<void>();
+    const cloned: number[] = [];
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        await cloneTask.mayClone();
+        if (p.ctid === 451) {
+          holderGranted.resolve(undefined);
+          await holderFails.promise;
+          throw ApplicationFailure.nonRetryable('test: the clone is refused before any task', 'PhoenixTestRefused');
+        }
+        cloned.push(p.ctid);
+        return { changed: true, summary: 'cloned' };
+      },
+    });
+    await t.withWorker(activities, async (taskQueue) => {
+      const { first, second } = await holderAndSuccessor(t, taskQueue, ELEVENTH_SOURCE, [451, 452], ['the holder to be granted', holderGranted.promise]);
+      assert.deepEqual(cloned, [], 'the successor waits while the holder may still clone');
+      holderFails.resolve(undefined);
+      await within(30_000, 'the successor to clone and finish', second.result());
+      assert.deepEqual(cloned, [452]);
+      assert.equal(await first.result().then(() => 'completed', () => 'failed'), 'failed');
+      await lockState(t, ELEVENTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor && s.queue.length === 0);
+    });
   });
 
   it('more waiters than the server admits updates in flight are all served in order, and no clone attempt fails', { timeout: 150_000 }, async () => {
@@ -406,8 +491,9 @@ describe('clone slots (workflow logic)', () => {
     const activities = withCloneSlots(t.env.client, {
       ...common(),
       applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan) {
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
         const { attempt } = Context.current().info;
+        await cloneTask.mayClone();
         const start = Date.now();
         if (p.ctid === 401) {
           holding.resolve(undefined);
@@ -428,18 +514,18 @@ describe('clone slots (workflow logic)', () => {
         // One after the other, so the order they asked in is known; together more than the server's 10 updates in flight.
         for (const [i, ctid] of waiters.entries()) {
           runs.push(await run(ctid));
-          await lockState(t, EIGHTH_SOURCE, `${i + 1} waiters`, (s) => s.queue.length === i + 1);
+          await lockState(t, EIGHTH_SOURCE, `${i + 1} waiters`, (s) => lockWaiters(s).length === i + 1);
         }
-        // The next in line arrives last: were every waiter blocked in an update, the server would turn its update away,
-        // and the waiters behind it could never be served to make room (the deadlock the update window prevents).
+        // The next in line in the queue (behind the successor, 402) arrives last: were every waiter blocked in an update, the server
+        // would turn its update away, and the waiters behind it could never be served to make room (the deadlock the update window prevents).
         runs.push(await run(415, 5));
-        await lockState(t, EIGHTH_SOURCE, 'the first in line to queue', (s) => s.queue.length === waiters.length + 1);
+        await lockState(t, EIGHTH_SOURCE, 'the first in line to queue', (s) => lockWaiters(s).length === waiters.length + 1);
       } finally {
         release.resolve(undefined);
       }
       await within(100_000, 'every run to finish', Promise.all(runs.map((r) => r.result())));
     });
-    assert.deepEqual(clones.map((c) => c.ctid), [401, 415, ...waiters]);
+    assert.deepEqual(clones.map((c) => c.ctid), [401, 402, 415, ...waiters.slice(1)]);
     for (const a of clones) for (const b of clones) if (a !== b) assert.ok(!overlaps(a, b), `clones of ${a.ctid} and ${b.ctid} overlap`);
     assert.deepEqual(clones.filter((c) => c.attempt !== 1).map((c) => `${c.ctid}: attempt ${c.attempt}`), [], 'no clone attempt failed');
   });

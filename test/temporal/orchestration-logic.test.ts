@@ -13,7 +13,8 @@ import { waitFor } from 'phoenix-sim';
 import { cloneLockStateQuery, cloneLockWorkflowId } from '../../src/shared/clone-lock';
 import { progressQuery } from '../../src/shared/progress';
 import type { PhoenixUpInput, PhoenixUpResult, UpNode } from '../../src/shared/phoenix-up';
-import { deferred, withCloneSlots, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
+import type { CloneTaskHooks } from '../../src/activities/common/clone-task-hooks';
+import { deferred, lockWaiters, withCloneSlots, plan, startWorkflowTestEnv, within, type WorkflowTestEnv } from './workflow-env';
 
 /** Every provisioning activity as a stub that records its name (and the feature's) and succeeds. */
 function recordingStubs(client: Client, p: LxcPlan, fail?: { activity: string; feature?: string }) {
@@ -60,7 +61,9 @@ function fleetStubs(client: Client, plans: Map<number, LxcPlan>, define: (ctid: 
       loadLxcPlan: async ({ ctid }: { ctid: number }) => plans.get(ctid)!,
       verifyTrust: async () => ({ summary: 'trusted', cached: true }),
         ensureLxcTemplateReady: ok,
-      async ensureContainerDefined(p: LxcPlan) {
+      // As a real define step: a clone granted ahead sends its request once the slot is free (mayClone; no hooks outside a slot).
+      async ensureContainerDefined(p: LxcPlan, cloneTask?: CloneTaskHooks) {
+        await cloneTask?.mayClone();
         order.push(p.ctid);
         defining.add(p.ctid);
         overlaps.push([...defining].sort());
@@ -177,7 +180,7 @@ describe('phoenixUp scheduling (workflow logic)', () => {
     const began420 = deferred<void>();
     const lock410 = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', 410));
     const queuedFor410 = (ctid: number) => async () =>
-      (await lock410.query(cloneLockStateQuery)).queue.some((h) => h.workflowId === `phoenix-lxc-${ctid}`) || undefined;
+      lockWaiters(await lock410.query(cloneLockStateQuery)).includes(`phoenix-lxc-${ctid}`) || undefined;
     let firstClone: number | undefined;
     const stubs = fleetStubs(t.env.client, plans, async (ctid) => {
       if (ctid === 420) began420.resolve(undefined);

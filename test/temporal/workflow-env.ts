@@ -3,6 +3,7 @@
  * binary (nothing downloads), Phoenix's search attributes registered, Phoenix's real workflows,
  * and activities the test supplies (stubs that block, record and obey cancellation).
  */
+import type { CloneLockState } from '../../src/shared/clone-lock';
 import type { CloneTaskHooks } from '../../src/activities/common/clone-task-hooks';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
@@ -127,6 +128,27 @@ export function cloneSlotStub(client: Client) {
  * activity's `cloneTaskStarted` hook), then ends it; `stopped` is the in-slot activities' wait for
  * a task to stop (a clone granted ahead waits for the holder's task). An unknown UPID has stopped.
  */
+/** Who waits for a clone lock's slot, in the order served: its successor granted ahead (committed), then its queue. */
+export function lockWaiters(state: CloneLockState): string[] {
+  return [...(state.successor ? [state.successor.holder] : []), ...state.queue].map((h) => h.workflowId);
+}
+
+/** The UPID a test's fake clone of guest `id` runs under. */
+export const fakeCloneUpid = (id: number) => `UPID:pve:fake:vzclone:${id}`;
+
+/** `promise`, or the abort of `signal` as a rejection. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
 export function fakeCloneTasks() {
   const tasks = new Map<string, { ended: ReturnType<typeof deferred<void>>; running: boolean }>();
   const task = (upid: string) => tasks.get(upid) ?? tasks.set(upid, { ended: deferred<void>(), running: false }).get(upid)!;
@@ -141,17 +163,13 @@ export function fakeCloneTasks() {
     /** Some task is running now (a clone must never start while one does). */
     anyRunning: () => [...tasks.values()].some((t) => t.running),
     ended: (upid: string) => task(upid).ended.promise,
+    /** Resolves once the clone making guest `id` (its task named fakeCloneUpid(id)) has started and ended: what PVE would show a clone granted before that task. */
+    made(id: number, signal: AbortSignal): Promise<void> {
+      return abortable(task(fakeCloneUpid(id)).ended.promise, signal);
+    },
     stopped(upid: string, signal: AbortSignal): Promise<void> {
       if (!tasks.has(upid)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        void task(upid).ended.promise.then(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        });
-      });
+      return abortable(task(upid).ended.promise, signal);
     },
   };
 }
@@ -179,6 +197,7 @@ export function withCloneSlots<A extends { ensureContainerDefined?: (p: never, c
       temporal: () => client,
       exists: async () => false,
       taskStopped: (upid, signal) => tasks.stopped(upid, signal),
+      cloneEnded: (_source, made, signal) => tasks.made(made.id, signal),
       defineContainer: (p, cloneTask) => (container ?? missing('ensureContainerDefined'))(p, cloneTask),
       defineVm: (p, cloneTask) => (vm ?? missing('ensureVmDefined'))(p, cloneTask),
     }),

@@ -9,7 +9,8 @@
 import { Context } from '@temporalio/activity';
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { awaitCloneSlotUpdate, UPDATE_WINDOW, type CloneSlotAnswer, type CloneSlotTicket } from '../../shared/clone-lock';
+import { awaitCloneSlotUpdate, awaitCloneTurnUpdate, UPDATE_WINDOW, type CloneSlotAnswer, type CloneSlotTicket, type CloneTarget, type CloneTurnAnswer } from '../../shared/clone-lock';
+import { sleep } from '../../shared/abort';
 import { queueAtCloneLock } from './request-clone-slot';
 
 /** gRPC's status code for a limit reached (the client's own retries of it gave up). */
@@ -43,12 +44,15 @@ export function turnedAway(err: unknown): 'busy' | 'gone' | undefined {
   return undefined;
 }
 
+/** How the slot became this holder's: at once, after a running task, or after the clone making a guest (granted before its task). */
+export type CloneSlotGrant = { after?: string; afterGuest?: CloneTarget };
+
 /**
- * Waits until the slot is this ticket's holder's; the UPID of the holder's running clone task
- * when granted ahead of it. Throws when the lock no longer queues this holder (its run withdrew).
- * Ends at once when the activity is cancelled.
+ * Waits until the slot is this ticket's holder's; when granted ahead, what it waits for before
+ * it clones. Throws when the lock no longer queues this holder (its run withdrew). Ends at once
+ * when the activity is cancelled.
  */
-export async function waitForCloneSlot(client: Client, ticket: CloneSlotTicket): Promise<string | undefined> {
+export async function waitForCloneSlot(client: Client, ticket: CloneSlotTicket): Promise<CloneSlotGrant> {
   const ctx = Context.current();
   const lock = client.workflow.getHandle(ticket.lockWorkflowId);
   let queued = false;
@@ -68,9 +72,39 @@ export async function waitForCloneSlot(client: Client, ticket: CloneSlotTicket):
       await ctx.sleep(Math.round(TURNED_AWAY_MS * (0.8 + 0.4 * Math.random())));
       continue;
     }
-    if (answer.granted) return answer.after;
+    if (answer.granted) return { ...(answer.after !== undefined ? { after: answer.after } : {}), ...(answer.afterGuest ? { afterGuest: answer.afterGuest } : {}) };
     // Not granted and not queued: this holder was withdrawn meanwhile (its run released while this attempt waited).
     if (!answer.queued) throw new Error(`the clone lock ${ticket.lockWorkflowId} no longer queues this run`);
     await ctx.sleep(askAgainDelayMs(answer.ahead ?? 0));
+  }
+}
+
+/**
+ * The lock's word to a successor granted before the holder's task: resolves with the holder's
+ * task to wait for once reported, or undefined once the slot is this holder's own. Asks again
+ * while the lock's run continues-as-new; throws when the lock no longer has this holder as its
+ * successor or holder. Ends at once when `signal` aborts.
+ */
+export async function waitForCloneTurn(client: Client, ticket: CloneSlotTicket, signal: AbortSignal): Promise<string | undefined> {
+  const lock = client.workflow.getHandle(ticket.lockWorkflowId);
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+  for (;;) {
+    let answer: CloneTurnAnswer;
+    try {
+      const asking = lock.executeUpdate(awaitCloneTurnUpdate, { args: [ticket.holder] });
+      asking.catch(() => undefined); // once aborted, nobody waits for it
+      answer = await Promise.race([asking, aborted]);
+    } catch (err) {
+      if (signal.aborted || turnedAway(err) !== 'busy') throw err;
+      answer = { turn: 'again' };
+    }
+    if (answer.turn === 'now') return undefined;
+    if (answer.turn === 'after') return answer.after;
+    if (answer.turn === 'withdrawn') throw new Error(`the clone lock ${ticket.lockWorkflowId} no longer has this run next in line`);
+    await sleep(Math.round(TURNED_AWAY_MS * (0.8 + 0.4 * Math.random())), signal);
   }
 }

@@ -22,7 +22,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cloneTaskStartedSignal, releaseCloneSlotSignal, type CloneSlotTicket } from '../../shared/clone-lock';
+import { cloneTaskStartedSignal, releaseCloneSlotSignal, type CloneSlotTicket, type CloneTarget } from '../../shared/clone-lock';
 import type { LxcPlan } from '../../shared/lxc-plan';
 import type { StepOutcome } from '../../shared/progress';
 import type { VmPlan } from '../../shared/vm-plan';
@@ -32,7 +32,8 @@ import { classified } from '../common/classify';
 import type { CloneTaskHooks } from '../common/clone-task-hooks';
 import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
-import { waitForCloneSlot } from './ask-clone-slot';
+import { waitForCloneSlot, waitForCloneTurn, type CloneSlotGrant } from './ask-clone-slot';
+import { waitForCloneToEnd } from './clone-made';
 import { guestExists } from './request-clone-slot';
 import { waitForTaskToStop } from './task-stopped';
 
@@ -48,6 +49,8 @@ export interface CloneInSlotParts {
   exists(target: { kind: 'lxc' | 'vm'; node: string; id: number }): Promise<boolean>;
   /** Resolves once the PVE task `upid` has stopped, whatever its exit status (the wait of a clone granted ahead). */
   taskStopped(upid: string, signal: AbortSignal): Promise<void>;
+  /** Resolves once PVE shows the clone making `made` from `source` ended (the wait of a clone granted before the holder's task). */
+  cloneEnded(source: CloneTarget, made: CloneTarget, signal: AbortSignal): Promise<void>;
   /** Defines the guest, telling the slot when its clone task runs (the next may be granted ahead) and when it has ended (the slot goes then). */
   defineContainer(plan: LxcPlan, cloneTask: CloneTaskHooks): Promise<StepOutcome>;
   defineVm(plan: VmPlan, cloneTask: CloneTaskHooks): Promise<StepOutcome & { isTemplate: boolean }>;
@@ -58,10 +61,15 @@ type Define<T> = (cloneTask: CloneTaskHooks) => Promise<T>;
 export function cloneInSlotActivities(parts: CloneInSlotParts) {
   return {
     cloneContainerInSlot: (plan: LxcPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome>> =>
-      inSlot(parts, ticket, `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (cloneTask) => parts.defineContainer(plan, cloneTask)),
+      inSlot(parts, named(ticket, { kind: 'lxc', node: plan.node, id: plan.ctid }), `CT ${plan.ctid} on ${plan.node}`, () => parts.exists({ kind: 'lxc', node: plan.node, id: plan.ctid }), (cloneTask) => parts.defineContainer(plan, cloneTask)),
     cloneVmInSlot: (plan: VmPlan, ticket: CloneSlotTicket): Promise<InSlot<StepOutcome & { isTemplate: boolean }>> =>
-      inSlot(parts, ticket, `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (cloneTask) => parts.defineVm(plan, cloneTask)),
+      inSlot(parts, named(ticket, { kind: 'vm', node: plan.node, id: plan.vmid }), `VM ${plan.vmid} on ${plan.node}`, () => parts.exists({ kind: 'vm', node: plan.node, id: plan.vmid }), (cloneTask) => parts.defineVm(plan, cloneTask)),
   };
+}
+
+/** The ticket with its holder naming the guest the clone makes, so the lock may grant the next in line before this clone's task starts. */
+function named(ticket: CloneSlotTicket, target: CloneTarget): CloneSlotTicket {
+  return { ...ticket, holder: { ...ticket.holder, target } };
 }
 
 export function createCloneInSlot(deps: ProvisioningDeps) {
@@ -69,13 +77,14 @@ export function createCloneInSlot(deps: ProvisioningDeps) {
     temporal: deps.temporal,
     exists: (target) => guestExists(deps, target),
     taskStopped: async (upid, signal) => waitForTaskToStop(await deps.pve(), upid, signal),
+    cloneEnded: async (source, made, signal) => waitForCloneToEnd(await deps.pve(), source, made, signal),
     defineContainer: createEnsureContainerDefined(deps),
     defineVm: createEnsureVmDefined(deps),
   });
 }
 
 async function inSlot<T>(
-  deps: Pick<CloneInSlotParts, 'temporal' | 'taskStopped'>,
+  deps: Pick<CloneInSlotParts, 'temporal' | 'taskStopped' | 'cloneEnded'>,
   ticket: CloneSlotTicket,
   guest: string,
   exists: () => Promise<boolean>,
@@ -85,15 +94,15 @@ async function inSlot<T>(
   let slotFree: (() => Promise<void>) | undefined;
   if (!(await classified('ask for the clone slot', guest, exists))) {
     const asked = Date.now();
-    const after = await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
+    const grant = await classified('wait for the clone slot', guest, () => awaitSlot(deps, ticket));
     slotWaitMs = Date.now() - asked;
-    // Granted ahead: the slot is ours once the previous clone's task has stopped (its release may
+    // Granted ahead: the slot is ours once the previous clone has ended on PVE (its release may
     // come later). The define step waits for that right before its request (mayClone), after its
     // read of the guest, so the read is not on the handoff.
-    if (after) {
+    if (grant.after !== undefined || grant.afterGuest) {
       let stopped: Promise<void> | undefined;
       slotFree = () =>
-        (stopped ??= classified('wait for the previous clone of the source', guest, () => awaitTask(deps, ticket, after)).then(() => {
+        (stopped ??= classified('wait for the previous clone of the source', guest, () => awaitPrevious(deps, ticket, grant)).then(() => {
           slotWaitMs = Date.now() - asked;
         }));
     }
@@ -125,14 +134,41 @@ async function heartbeating<T>(state: string, body: () => Promise<T>): Promise<T
   }
 }
 
-/** Waits for the slot, heartbeating; the UPID of the holder's running clone task when granted ahead of it. */
-async function awaitSlot(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<string | undefined> {
+/** Waits for the slot, heartbeating; when granted ahead, what to wait for before cloning. */
+async function awaitSlot(deps: Pick<CloneInSlotParts, 'temporal'>, ticket: CloneSlotTicket): Promise<CloneSlotGrant> {
   return heartbeating(`waiting for the clone slot of ${ticket.source} on ${ticket.node}`, () => waitForCloneSlot(deps.temporal(), ticket));
 }
 
-async function awaitTask(deps: Pick<CloneInSlotParts, 'taskStopped'>, ticket: CloneSlotTicket, upid: string): Promise<void> {
-  const signal = Context.current().cancellationSignal;
-  await heartbeating(`waiting for the previous clone of ${ticket.source} on ${ticket.node} (task ${upid})`, () => deps.taskStopped(upid, signal));
+/**
+ * Waits, heartbeating, until the clone this one was granted ahead of has ended: its task has
+ * stopped; or, granted before that task was known, PVE shows its guest made and the source
+ * unlocked, or the lock says the slot is ours (or names the task after all), whichever comes first.
+ */
+async function awaitPrevious(deps: Pick<CloneInSlotParts, 'temporal' | 'taskStopped' | 'cloneEnded'>, ticket: CloneSlotTicket, grant: CloneSlotGrant): Promise<void> {
+  const cancelled = Context.current().cancellationSignal;
+  const { after, afterGuest } = grant;
+  if (after !== undefined || !afterGuest) {
+    await heartbeating(`waiting for the previous clone of ${ticket.source} on ${ticket.node} (task ${after})`, () => deps.taskStopped(after!, cancelled));
+    return;
+  }
+  const done = new AbortController();
+  const stop = () => done.abort(cancelled.reason);
+  cancelled.addEventListener('abort', stop, { once: true });
+  const source: CloneTarget = { kind: afterGuest.kind, node: ticket.node, id: ticket.source };
+  const onPve = deps.cloneEnded(source, afterGuest, done.signal);
+  const byLock = waitForCloneTurn(deps.temporal(), ticket, done.signal).then(async (upid) => {
+    if (upid !== undefined) await deps.taskStopped(upid, done.signal);
+  });
+  try {
+    await heartbeating(`waiting for the previous clone of ${ticket.source} on ${ticket.node} (${afterGuest.kind === 'lxc' ? 'CT' : 'VM'} ${afterGuest.id} to be made)`, () =>
+      Promise.race([onPve, byLock]),
+    );
+  } finally {
+    cancelled.removeEventListener('abort', stop);
+    done.abort();
+    onPve.catch(() => undefined);
+    byLock.catch(() => undefined);
+  }
 }
 
 /** Tells the lock this clone's task runs (it may grant the next in line ahead); a failure only means no grant ahead. */

@@ -17,6 +17,13 @@
  * becomes the holder when the release arrives (no second answer). A successor that withdraws is
  * dropped (the next may go ahead instead); a holder found gone is replaced by its successor.
  *
+ * Grant before the task (clone-lock-grants-before-task): a holder whose activity named the guest
+ * its clone makes (`target`) has its successor granted the moment it holds the slot, with that
+ * guest (`afterGuest`) in place of a UPID. The successor's activity watches PVE for the guest to be
+ * made and the source unlocked, and asks `awaitCloneTurn` beside it: the holder's UPID once
+ * reported, or the slot itself once the holder released or is gone (a clone that failed, or never
+ * began). Under load the lock's own round trip for the UPID took longer than a short clone task.
+ *
  * Update window (clone-lock-update-window): the server admits at most 10 updates in flight per run
  * (`history.maxInFlightUpdates`). When every queued waiter's activity blocks in `awaitCloneSlot`, the
  * 11th one's update is refused; if that waiter is the next in line, it can never be answered while
@@ -29,10 +36,10 @@
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  acquireCloneSlotSignal, awaitCloneSlotUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, cloneTaskStartedSignal, releaseCloneSlotSignal, sameHolder, UPDATE_WINDOW,
-  type CloneLockInput, type CloneSlotAnswer, type CloneSlotHolder, type CloneSlotSuccessor,
+  acquireCloneSlotSignal, awaitCloneSlotUpdate, awaitCloneTurnUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, cloneTaskStartedSignal, releaseCloneSlotSignal, sameHolder, UPDATE_WINDOW,
+  type CloneLockInput, type CloneSlotAnswer, type CloneSlotHolder, type CloneSlotSuccessor, type CloneTurnAnswer,
 } from '../../shared/clone-lock';
-import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BY_PRIORITY, CLONE_LOCK_UPDATE_WINDOW } from '../patches';
+import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BEFORE_TASK, CLONE_LOCK_GRANTS_BY_PRIORITY, CLONE_LOCK_UPDATE_WINDOW } from '../patches';
 
 /** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
 const HOLDER_CHECK_INTERVAL = '15 seconds';
@@ -103,12 +110,16 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
    * before clone-lock-grants-ahead never get here.
    */
   const grantAhead = () => {
-    if (!holder || holderTask === undefined || successor || queue.length === 0) return;
+    if (!holder || successor || queue.length === 0) return;
+    // Before the holder's task is known, only a holder that named its guest (the successor watches PVE for it).
+    const target = holder.target;
+    if (holderTask === undefined && target === undefined) return;
     const i = nextInLine(queue);
     const next = queue[i]!;
     if (!waitingByUpdate.some((w) => sameHolder(w, next)) || !patched(CLONE_LOCK_GRANTS_AHEAD)) return;
+    if (holderTask === undefined && !patched(CLONE_LOCK_GRANTS_BEFORE_TASK)) return;
     queue.splice(i, 1);
-    successor = { holder: next, after: holderTask };
+    successor = { holder: next, ...(holderTask !== undefined ? { after: holderTask } : {}), ...(target ? { afterGuest: target } : {}) };
   };
   /** The holder is done (released, or its run is gone): the successor, if any, holds the slot now. */
   const handOver = () => {
@@ -143,6 +154,8 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
   setHandler(cloneTaskStartedSignal, ({ holder: who, upid }) => {
     if (isHolder(who)) {
       holderTask = upid;
+      // A successor granted before this task started learns it (awaitCloneTurn), and may wait for it on PVE.
+      if (successor && successor.after === undefined) successor.after = upid;
       grantAhead();
     } else if (successor && isSuccessor(who)) {
       // Its clone started before the holder's release arrived: its own successor waits for this task.
@@ -156,13 +169,20 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
     try {
       grantAhead();
       await condition(() => isHolder(who) || isSuccessor(who) || !isQueued(who) || askLater(who));
-      if (successor && isSuccessor(who)) return { granted: true, after: successor.after };
+      if (successor && isSuccessor(who)) return { granted: true, ...(successor.after !== undefined ? { after: successor.after } : {}), ...(successor.afterGuest ? { afterGuest: successor.afterGuest } : {}) };
       const ahead = windowed && !isHolder(who) ? rankOf(queue, who) : undefined;
       if (ahead !== undefined) return { granted: false, queued: true, ahead: closing ? 0 : ahead };
       return { granted: isHolder(who) };
     } finally {
       waitingByUpdate.splice(waitingByUpdate.findIndex((w) => sameHolder(w, who)), 1);
     }
+  });
+  // Only successors granted before the holder's task ask this (clone-lock-grants-before-task).
+  setHandler(awaitCloneTurnUpdate, async (who): Promise<CloneTurnAnswer> => {
+    await condition(() => !isSuccessor(who) || successor?.after !== undefined || closing);
+    if (isHolder(who)) return { turn: 'now' };
+    if (successor && isSuccessor(who)) return successor.after !== undefined ? { turn: 'after', after: successor.after } : { turn: 'again' };
+    return { turn: 'withdrawn' };
   });
   setHandler(cloneLockStateQuery, () => ({ ...(holder ? { holder } : {}), ...(holderTask ? { holderTask } : {}), ...(successor ? { successor: { ...successor } } : {}), queue: [...queue] }));
 
