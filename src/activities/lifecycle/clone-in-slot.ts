@@ -155,9 +155,14 @@ async function awaitPrevious(deps: Pick<CloneInSlotParts, 'temporal' | 'taskStop
   const stop = () => done.abort(cancelled.reason);
   cancelled.addEventListener('abort', stop, { once: true });
   const source: CloneTarget = { kind: afterGuest.kind, node: ticket.node, id: ticket.source };
-  const onPve = deps.cloneEnded(source, afterGuest, done.signal);
+  // Once the lock names the holder's task, that task's status is the one read to make: the watch
+  // stops (and never settles; a cancellation ends the lock's side, which always runs to the end).
+  const watching = new AbortController();
+  const onPve = deps.cloneEnded(source, afterGuest, watching.signal).catch(() => new Promise<void>(() => undefined));
   const byLock = waitForCloneTurn(deps.temporal(), ticket, done.signal).then(async (upid) => {
-    if (upid !== undefined) await deps.taskStopped(upid, done.signal);
+    if (upid === undefined) return;
+    watching.abort();
+    await deps.taskStopped(upid, done.signal);
   });
   try {
     await heartbeating(`waiting for the previous clone of ${ticket.source} on ${ticket.node} (${afterGuest.kind === 'lxc' ? 'CT' : 'VM'} ${afterGuest.id} to be made)`, () =>
@@ -166,7 +171,7 @@ async function awaitPrevious(deps: Pick<CloneInSlotParts, 'temporal' | 'taskStop
   } finally {
     cancelled.removeEventListener('abort', stop);
     done.abort();
-    onPve.catch(() => undefined);
+    watching.abort();
     byLock.catch(() => undefined);
   }
 }

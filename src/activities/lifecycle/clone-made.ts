@@ -11,7 +11,7 @@
 import type { PveClient } from '../../proxmox/client';
 import { sleep } from '../../shared/abort';
 import type { CloneTarget } from '../../shared/clone-lock';
-import { tightPollDelayMs } from '../../shared/poll-delay';
+import { pollDelayMs, tightPollDelayMs } from '../../shared/poll-delay';
 
 /** A guest PVE knows, by kind, node and id. */
 function guestOf(pve: Pick<PveClient, 'node'>, guest: CloneTarget) {
@@ -19,21 +19,31 @@ function guestOf(pve: Pick<PveClient, 'node'>, guest: CloneTarget) {
   return guest.kind === 'lxc' ? node.lxc(guest.id) : node.qemu(guest.id);
 }
 
-/** Whether `made` is there, unlocked, and `source` is unlocked: the clone that made it has ended. */
-async function cloneHasEnded(pve: Pick<PveClient, 'node'>, source: CloneTarget, made: CloneTarget): Promise<boolean> {
+/** Where the clone making `made` is, as PVE shows it: not begun, running, or ended (the source unlocked too). */
+async function cloneState(pve: Pick<PveClient, 'node'>, source: CloneTarget, made: CloneTarget): Promise<'absent' | 'running' | 'ended'> {
   const presence = await guestOf(pve, made).presence();
-  if (presence.state !== 'present' || presence.config.lock) return false;
-  return !(await guestOf(pve, source).config()).lock;
+  if (presence.state === 'absent') return 'absent';
+  if (presence.state === 'creating' || presence.config.lock) return 'running';
+  return (await guestOf(pve, source).config()).lock ? 'running' : 'ended';
 }
+
+/** How often to look before the clone has begun: it takes a clone request and the task's first steps, so looks this far apart still see it begin long before it ends. */
+const BEFORE_CLONE_MAX_POLL_MS = 250;
 
 /**
  * Resolves once the clone making `made` from `source` has ended on PVE (rejects only when `signal`
- * aborts). Looks as tightly as a clone's own wait for its task.
+ * aborts). One read a look; as tight as a clone's own wait for its task once the clone is seen
+ * running (the delay grows with the time since then, not since this wait began: a successor may
+ * wait long for the holder to send its request, and should not then notice the end late).
  */
 export async function waitForCloneToEnd(pve: Pick<PveClient, 'node'>, source: CloneTarget, made: CloneTarget, signal: AbortSignal): Promise<void> {
   const started = Date.now();
-  for (;;) {
-    if (await cloneHasEnded(pve, source, made).catch(() => false)) return;
-    await sleep(tightPollDelayMs(Date.now() - started), signal);
+  let running: number | undefined;
+  for (let looks = 1; ; looks++) {
+    const state = await cloneState(pve, source, made).catch(() => undefined);
+    if (state === 'ended') return;
+    if (state === 'running') running ??= Date.now();
+    const delay = running === undefined ? Math.min(BEFORE_CLONE_MAX_POLL_MS, pollDelayMs(looks)) : tightPollDelayMs(Date.now() - running);
+    await sleep(delay, signal);
   }
 }
