@@ -37,7 +37,6 @@ const BEFORE_CLONE_MAX_POLL_MS = 250;
  * wait long for the holder to send its request, and should not then notice the end late).
  */
 export async function waitForCloneToEnd(pve: Pick<PveClient, 'node'>, source: CloneTarget, made: CloneTarget, signal: AbortSignal): Promise<void> {
-  const started = Date.now();
   let running: number | undefined;
   for (let looks = 1; ; looks++) {
     const state = await cloneState(pve, source, made).catch(() => undefined);
