@@ -18,7 +18,10 @@
  * ahead of the first's release: record it with `--only 'clone slots' --suffix grants-ahead`; since
  * clone-lock-update-window with `--suffix update-window`), and two of unequal clone priority.
  * (clone-lock-continued-with-successor.binpb is not from here: the first run of the lock in
- * clone-lock.test.ts's continue-as-new test, written with record-history.ts's writeHistory.)
+ * clone-lock.test.ts's continue-as-new test, written with record-history.ts's writeHistory. Nor
+ * are clone-lock-granted-before-task-pve-made.binpb and -holder-gave-up.binpb: the locks of its two
+ * tests of a successor granted before the holder's task (clone-lock-grants-before-task), which
+ * these scenarios reach only by chance, as the holder usually reports its task first.)
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
