@@ -34,11 +34,15 @@ import { heartbeat, previousHeartbeat } from '../common/heartbeat';
 import type { ProvisioningDeps } from '../common/provisioning-deps';
 import { waitForCloneSlot, waitForCloneTurn, type CloneSlotGrant } from './ask-clone-slot';
 import { waitForCloneToEnd } from './clone-made';
+import { sleep } from '../../shared/abort';
 import { guestExists } from './request-clone-slot';
 import { waitForTaskToStop } from './task-stopped';
 
 /** How often a wait in the queue heartbeats (the SDK throttles it; a cancellation arrives with a heartbeat's answer). */
 const QUEUE_HEARTBEAT_MS = 1_000;
+
+/** A clone granted before the holder's task asks the lock for its turn after this long without PVE showing that clone ended. */
+const ASK_LOCK_AFTER_MS = 1_500;
 
 /** The clone's result, and how long it waited in the queue (the fleet benchmark reads it from history). */
 export type InSlot<T> = T & { slotWaitMs: number };
@@ -159,7 +163,9 @@ async function awaitPrevious(deps: Pick<CloneInSlotParts, 'temporal' | 'taskStop
   // stops (and never settles; a cancellation ends the lock's side, which always runs to the end).
   const watching = new AbortController();
   const onPve = deps.cloneEnded(source, afterGuest, watching.signal).catch(() => new Promise<void>(() => undefined));
-  const byLock = waitForCloneTurn(deps.temporal(), ticket, done.signal).then(async (upid) => {
+  // The lock's word is the fallback (a holder that gave up before its task, a source PVE keeps
+  // locked): asked only after a while, so a clone PVE shows ended costs the lock no update.
+  const byLock = sleep(ASK_LOCK_AFTER_MS, done.signal).then(() => waitForCloneTurn(deps.temporal(), ticket, done.signal)).then(async (upid) => {
     if (upid === undefined) return;
     watching.abort();
     await deps.taskStopped(upid, done.signal);

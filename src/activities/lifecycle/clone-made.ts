@@ -27,8 +27,8 @@ async function cloneState(pve: Pick<PveClient, 'node'>, source: CloneTarget, mad
   return (await guestOf(pve, source).config()).lock ? 'running' : 'ended';
 }
 
-/** How often to look before the clone has begun: it takes a clone request and the task's first steps, so looks this far apart still see it begin long before it ends. */
-const BEFORE_CLONE_MAX_POLL_MS = 250;
+/** How often to look at most before the clone is seen running: a fast clone may end between two looks, and its end is then noticed this late at most. */
+const BEFORE_CLONE_MAX_POLL_MS = 100;
 
 /**
  * Resolves once the clone making `made` from `source` has ended on PVE (rejects only when `signal`
