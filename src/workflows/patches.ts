@@ -77,3 +77,10 @@ export const UP_STARTS_EARLY = 'up-starts-children-early';
  * end is no longer hidden behind the lock's round trip for the holder's UPID.
  */
 export const CLONE_LOCK_GRANTS_BEFORE_TASK = 'clone-lock-grants-before-task';
+
+/**
+ * cloneLock makes its successor the holder as soon as it reports its clone task (the holder's task
+ * has ended, or the successor would not clone), so the next in line is granted ahead then, not
+ * when the previous holder's release arrives (a lock round trip later, on every clone of a busy source).
+ */
+export const CLONE_LOCK_PROMOTES_ON_TASK = 'clone-lock-promotes-on-task';

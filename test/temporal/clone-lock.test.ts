@@ -28,10 +28,11 @@ const EIGHTH_SOURCE = 307;
 const NINTH_SOURCE = 308;
 const TENTH_SOURCE = 309;
 const ELEVENTH_SOURCE = 310;
+const TWELFTH_SOURCE = 311;
 const ok = async () => ({ changed: false, summary: 'ok' });
 
 function clonePlan(ctid: number): LxcPlan {
-  const parentCtid = ctid > 450 ? ELEVENTH_SOURCE : ctid > 440 ? TENTH_SOURCE : ctid > 420 ? NINTH_SOURCE : ctid > 400 ? EIGHTH_SOURCE : ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
+  const parentCtid = ctid > 460 ? TWELFTH_SOURCE : ctid > 450 ? ELEVENTH_SOURCE : ctid > 440 ? TENTH_SOURCE : ctid > 420 ? NINTH_SOURCE : ctid > 400 ? EIGHTH_SOURCE : ctid > 370 ? SEVENTH_SOURCE : ctid > 360 ? SIXTH_SOURCE : ctid > 350 ? FIFTH_SOURCE : ctid > 340 ? FOURTH_SOURCE : ctid > 330 ? THIRD_SOURCE : ctid > 320 ? OTHER_SOURCE : SOURCE;
   return { ...plan(ctid), source: { kind: 'clone', parentCtid, parentSnapshot: 'template' } };
 }
 
@@ -481,6 +482,42 @@ describe('clone slots (workflow logic)', () => {
       assert.deepEqual(cloned, [452]);
       assert.equal(await first.result().then(() => 'completed', () => 'failed'), 'failed');
       await lockState(t, ELEVENTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor && s.queue.length === 0);
+    });
+  });
+
+  it("the successor holds the slot once its clone task runs, so the next is granted ahead of that task before the first holder's release arrives", { timeout: 90_000 }, async () => {
+    const tasks = fakeCloneTasks();
+    const firstTaskStarted = deferred<void>();
+    const secondTaskStarted = deferred<void>();
+    const releaseFirst = deferred<void>();
+    const activities = withCloneSlots(t.env.client, {
+      ...common(),
+      applyConfigurations: ok,
+      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
+        if (p.ctid === 461) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, releaseFirst.promise);
+        if (p.ctid === 462) return holderClone(tasks, p.ctid, cloneTask, secondTaskStarted);
+        await cloneTask.mayClone();
+        return { changed: true, summary: 'cloned' };
+      },
+    }, tasks);
+    await t.withWorker(activities, async (taskQueue) => {
+      const { first, second } = await holderAndSuccessor(t, taskQueue, TWELFTH_SOURCE, [461, 462], ['the first clone task to start', firstTaskStarted.promise]);
+      const third = await provisionRuns(t, taskQueue)(463);
+      try {
+        await lockState(t, TWELFTH_SOURCE, 'the third to queue', (s) => lockWaiters(s).includes('phoenix-lxc-463'));
+        tasks.end(upidOf(461));
+        await within(20_000, 'the second clone task to start', secondTaskStarted.promise);
+        // The first holder's release is held back: only the second's report of its task can make it the holder.
+        const state = await lockState(t, TWELFTH_SOURCE, 'the third to be granted ahead of the second task', (s) => s.successor?.holder.workflowId === 'phoenix-lxc-463');
+        assert.equal(state.holder?.workflowId, 'phoenix-lxc-462');
+        assert.equal(state.successor?.after, upidOf(462));
+      } finally {
+        tasks.end(upidOf(461));
+        releaseFirst.resolve(undefined);
+        tasks.end(upidOf(462));
+      }
+      await within(30_000, 'every run to finish', Promise.all([first.result(), second.result(), third.result()]));
+      await lockState(t, TWELFTH_SOURCE, 'the lock to be free', (s) => !s.holder && !s.successor && s.queue.length === 0);
     });
   });
 

@@ -21,7 +21,8 @@
  * clone-lock.test.ts's continue-as-new test, written with record-history.ts's writeHistory. Nor
  * are clone-lock-granted-before-task-pve-made.binpb and -holder-gave-up.binpb: the locks of its two
  * tests of a successor granted before the holder's task (clone-lock-grants-before-task), which
- * these scenarios reach only by chance, as the holder usually reports its task first.)
+ * these scenarios reach only by chance, as the holder usually reports its task first; nor
+ * clone-lock-promotes-on-task.binpb, the lock of its test of a successor promoted on its task.)
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';

@@ -24,6 +24,11 @@
  * reported, or the slot itself once the holder released or is gone (a clone that failed, or never
  * began). Under load the lock's own round trip for the UPID took longer than a short clone task.
  *
+ * Promotion on the successor's task (clone-lock-promotes-on-task): the successor's report of its own
+ * clone task makes it the holder at once (the holder's task has ended, or it would not clone), so
+ * the next in line is granted ahead one lock round trip after that clone began rather than after
+ * the previous holder's release; that release then finds nothing to release.
+ *
  * Update window (clone-lock-update-window): the server admits at most 10 updates in flight per run
  * (`history.maxInFlightUpdates`). When every queued waiter's activity blocks in `awaitCloneSlot`, the
  * 11th one's update is refused; if that waiter is the next in line, it can never be answered while
@@ -39,7 +44,7 @@ import {
   acquireCloneSlotSignal, awaitCloneSlotUpdate, awaitCloneTurnUpdate, cloneLockStateQuery, cloneSlotGrantedSignal, cloneTaskStartedSignal, releaseCloneSlotSignal, sameHolder, UPDATE_WINDOW,
   type CloneLockInput, type CloneSlotAnswer, type CloneSlotHolder, type CloneSlotSuccessor, type CloneTurnAnswer,
 } from '../../shared/clone-lock';
-import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BEFORE_TASK, CLONE_LOCK_GRANTS_BY_PRIORITY, CLONE_LOCK_UPDATE_WINDOW } from '../patches';
+import { CLONE_LOCK_ANSWERS_UPDATES, CLONE_LOCK_GRANTS_AHEAD, CLONE_LOCK_GRANTS_BEFORE_TASK, CLONE_LOCK_PROMOTES_ON_TASK, CLONE_LOCK_GRANTS_BY_PRIORITY, CLONE_LOCK_UPDATE_WINDOW } from '../patches';
 
 /** How often a holder is re-granted (a liveness check: signalling a closed run fails). */
 const HOLDER_CHECK_INTERVAL = '15 seconds';
@@ -158,8 +163,11 @@ export async function cloneLock(input: CloneLockInput): Promise<void> {
       if (successor && successor.after === undefined) successor.after = upid;
       grantAhead();
     } else if (successor && isSuccessor(who)) {
-      // Its clone started before the holder's release arrived: its own successor waits for this task.
+      // Its clone started before the holder's release arrived: the holder's task has ended (the
+      // successor clones only then), so it holds the slot now and the next in line may be granted
+      // ahead of this task (since clone-lock-promotes-on-task; before, it waited for the release).
       successor.task = upid;
+      if (patched(CLONE_LOCK_PROMOTES_ON_TASK)) handOver();
     }
   });
   /** A queued waiter that must not block in the update (windowed runs): outside the window, or the run is closing. */
