@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { askAgainDelayMs, turnedAway } from '../../src/activities/lifecycle/ask-clone-slot';
 import { createAwaitGuestRun } from '../../src/activities/lifecycle/await-guest-run';
 import { cloneLockStateQuery, cloneLockWorkflowId, UPDATE_WINDOW, type CloneLockInput, type CloneLockState } from '../../src/shared/clone-lock';
+import type { StepOutcome } from '../../src/shared/progress';
 import type { LxcPlan } from '../../src/shared/lxc-plan';
 import type { PhoenixUpInput } from '../../src/shared/phoenix-up';
 import { deferred, fakeCloneTasks, fakeCloneUpid, lockWaiters, plan, startWorkflowTestEnv, within, withCloneSlots, type WorkflowTestEnv } from './workflow-env';
@@ -130,6 +131,10 @@ describe('clone slots (workflow logic)', () => {
     startContainer: ok,
   });
 
+  /** The lock tests' activities: every guest a clone of its source, with `define` as its define step and `tasks` as PVE's clone tasks. */
+  const cloneActivities = (define: (p: LxcPlan, cloneTask: CloneTaskHooks) => Promise<StepOutcome>, tasks?: ReturnType<typeof fakeCloneTasks>) =>
+    withCloneSlots(t.env.client, { ...common(), applyConfigurations: ok, ensureContainerDefined: define }, tasks);
+
   it('clones of one source never overlap, from up and from a concurrent start; the steps after the clone do', { timeout: 90_000 }, async () => {
     const clones: Interval[] = [];
     const configs: Interval[] = [];
@@ -231,18 +236,14 @@ describe('clone slots (workflow logic)', () => {
     const order: number[] = [];
     const first = deferred<void>();
     const release = deferred<void>();
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        await cloneTask.mayClone();
-        order.push(p.ctid);
-        if (p.ctid === 331) {
-          first.resolve(undefined);
-          await release.promise;
-        }
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      await cloneTask.mayClone();
+      order.push(p.ctid);
+      if (p.ctid === 331) {
+        first.resolve(undefined);
+        await release.promise;
+      }
+      return { changed: true, summary: 'cloned' };
     });
     await t.withWorker(activities, async (taskQueue) => {
       const lock = t.env.client.workflow.getHandle(cloneLockWorkflowId('pve', THIRD_SOURCE));
@@ -267,20 +268,16 @@ describe('clone slots (workflow logic)', () => {
     const firstTaskEnded = deferred<void>();
     const secondCloning = deferred<void>();
     const finishFirst = deferred<void>();
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        if (p.ctid === 342) {
-          secondCloning.resolve(undefined);
-          return { changed: true, summary: 'cloned' };
-        }
-        await busy(200); // the clone task
-        await cloneTask.ended();
-        firstTaskEnded.resolve(undefined);
-        await finishFirst.promise; // what follows the task: the unlock check, a VM's disk resize
+    const activities = cloneActivities(async (p, cloneTask) => {
+      if (p.ctid === 342) {
+        secondCloning.resolve(undefined);
         return { changed: true, summary: 'cloned' };
-      },
+      }
+      await busy(200); // the clone task
+      await cloneTask.ended();
+      firstTaskEnded.resolve(undefined);
+      await finishFirst.promise; // what follows the task: the unlock check, a VM's disk resize
+      return { changed: true, summary: 'cloned' };
     });
     await t.withWorker(activities, async (taskQueue) => {
       const run = provisionRuns(t, taskQueue);
@@ -302,20 +299,16 @@ describe('clone slots (workflow logic)', () => {
     const secondReading = deferred<boolean>();
     const secondCloning = deferred<boolean>();
     const giveUp = deferred<void>();
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        if (p.ctid === 352) {
-          // The define step's read of its guest, then its wait for the slot to be free, then its request.
-          secondReading.resolve(tasks.anyRunning());
-          await cloneTask.mayClone();
-          secondCloning.resolve(tasks.anyRunning());
-          return { changed: true, summary: 'cloned' };
-        }
-        // The release is held back until the second clone started: only a grant ahead lets it start.
-        return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, Promise.race([secondCloning.promise, giveUp.promise]));
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      if (p.ctid === 352) {
+        // The define step's read of its guest, then its wait for the slot to be free, then its request.
+        secondReading.resolve(tasks.anyRunning());
+        await cloneTask.mayClone();
+        secondCloning.resolve(tasks.anyRunning());
+        return { changed: true, summary: 'cloned' };
+      }
+      // The release is held back until the second clone started: only a grant ahead lets it start.
+      return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, Promise.race([secondCloning.promise, giveUp.promise]));
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const { first, second, state } = await holderAndSuccessor(t, taskQueue, FIFTH_SOURCE, [351, 352], ['the first clone task to start', firstTaskStarted.promise]);
@@ -340,17 +333,13 @@ describe('clone slots (workflow logic)', () => {
     const tasks = fakeCloneTasks();
     const firstTaskStarted = deferred<void>();
     const cloned: Array<{ ctid: number; whileRunning: boolean }> = [];
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        if (p.ctid !== 361) {
-          await cloneTask.mayClone();
-          cloned.push({ ctid: p.ctid, whileRunning: tasks.anyRunning() });
-          return { changed: true, summary: 'cloned' };
-        }
-        return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      if (p.ctid !== 361) {
+        await cloneTask.mayClone();
+        cloned.push({ ctid: p.ctid, whileRunning: tasks.anyRunning() });
+        return { changed: true, summary: 'cloned' };
+      }
+      return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const run = provisionRuns(t, taskQueue);
@@ -379,23 +368,19 @@ describe('clone slots (workflow logic)', () => {
     const firstTaskStarted = deferred<void>();
     const dropConnection = deferred<void>();
     const cloned: Array<{ ctid: number; attempt: number; whileRunning: boolean }> = [];
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        const { attempt } = Context.current().info;
-        await cloneTask.mayClone();
-        cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
-        if (p.ctid === 371 && attempt === 1) {
-          // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
-          tasks.start(upidOf(371));
-          await cloneTask.started(upidOf(371));
-          firstTaskStarted.resolve(undefined);
-          await dropConnection.promise;
-          throw new Error('test: the connection to PVE dropped');
-        }
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      const { attempt } = Context.current().info;
+      await cloneTask.mayClone();
+      cloned.push({ ctid: p.ctid, attempt, whileRunning: tasks.anyRunning() });
+      if (p.ctid === 371 && attempt === 1) {
+        // Its task runs on; the attempt fails as on a dropped connection, and the retry re-attaches.
+        tasks.start(upidOf(371));
+        await cloneTask.started(upidOf(371));
+        firstTaskStarted.resolve(undefined);
+        await dropConnection.promise;
+        throw new Error('test: the connection to PVE dropped');
+      }
+      return { changed: true, summary: 'cloned' };
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const run = provisionRuns(t, taskQueue);
@@ -419,21 +404,17 @@ describe('clone slots (workflow logic)', () => {
     const holderGranted = deferred<void>();
     const secondCloning = deferred<boolean>();
     const giveUp = deferred<void>();
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        await cloneTask.mayClone();
-        if (p.ctid === 442) {
-          secondCloning.resolve(tasks.anyRunning());
-          return { changed: true, summary: 'cloned' };
-        }
-        holderGranted.resolve(undefined);
-        // The test runs this clone's task; its UPID is never reported, and the release waits for the second clone.
-        await Promise.race([secondCloning.promise, giveUp.promise]);
-        await cloneTask.ended();
+    const activities = cloneActivities(async (p, cloneTask) => {
+      await cloneTask.mayClone();
+      if (p.ctid === 442) {
+        secondCloning.resolve(tasks.anyRunning());
         return { changed: true, summary: 'cloned' };
-      },
+      }
+      holderGranted.resolve(undefined);
+      // The test runs this clone's task; its UPID is never reported, and the release waits for the second clone.
+      await Promise.race([secondCloning.promise, giveUp.promise]);
+      await cloneTask.ended();
+      return { changed: true, summary: 'cloned' };
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const { first, second, state } = await holderAndSuccessor(t, taskQueue, TENTH_SOURCE, [441, 442], ['the holder to be granted', holderGranted.promise]);
@@ -460,19 +441,15 @@ describe('clone slots (workflow logic)', () => {
     const holderGranted = deferred<void>();
     const holderFails = deferred<void>();
     const cloned: number[] = [];
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        await cloneTask.mayClone();
-        if (p.ctid === 451) {
-          holderGranted.resolve(undefined);
-          await holderFails.promise;
-          throw ApplicationFailure.nonRetryable('test: the clone is refused before any task', 'PhoenixTestRefused');
-        }
-        cloned.push(p.ctid);
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      await cloneTask.mayClone();
+      if (p.ctid === 451) {
+        holderGranted.resolve(undefined);
+        await holderFails.promise;
+        throw ApplicationFailure.nonRetryable('test: the clone is refused before any task', 'PhoenixTestRefused');
+      }
+      cloned.push(p.ctid);
+      return { changed: true, summary: 'cloned' };
     });
     await t.withWorker(activities, async (taskQueue) => {
       const { first, second } = await holderAndSuccessor(t, taskQueue, ELEVENTH_SOURCE, [451, 452], ['the holder to be granted', holderGranted.promise]);
@@ -490,15 +467,11 @@ describe('clone slots (workflow logic)', () => {
     const firstTaskStarted = deferred<void>();
     const secondTaskStarted = deferred<void>();
     const releaseFirst = deferred<void>();
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        if (p.ctid === 461) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, releaseFirst.promise);
-        if (p.ctid === 462) return holderClone(tasks, p.ctid, cloneTask, secondTaskStarted);
-        await cloneTask.mayClone();
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      if (p.ctid === 461) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted, releaseFirst.promise);
+      if (p.ctid === 462) return holderClone(tasks, p.ctid, cloneTask, secondTaskStarted);
+      await cloneTask.mayClone();
+      return { changed: true, summary: 'cloned' };
     }, tasks);
     await t.withWorker(activities, async (taskQueue) => {
       const { first, second } = await holderAndSuccessor(t, taskQueue, TWELFTH_SOURCE, [461, 462], ['the first clone task to start', firstTaskStarted.promise]);
@@ -525,22 +498,18 @@ describe('clone slots (workflow logic)', () => {
     const holding = deferred<void>();
     const release = deferred<void>();
     const clones: Array<Interval & { attempt: number }> = [];
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        const { attempt } = Context.current().info;
-        await cloneTask.mayClone();
-        const start = Date.now();
-        if (p.ctid === 401) {
-          holding.resolve(undefined);
-          await release.promise;
-        } else {
-          await busy(20);
-        }
-        clones.push({ ctid: p.ctid, start, end: Date.now(), attempt });
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      const { attempt } = Context.current().info;
+      await cloneTask.mayClone();
+      const start = Date.now();
+      if (p.ctid === 401) {
+        holding.resolve(undefined);
+        await release.promise;
+      } else {
+        await busy(20);
+      }
+      clones.push({ ctid: p.ctid, start, end: Date.now(), attempt });
+      return { changed: true, summary: 'cloned' };
     });
     const waiters = [402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414];
     await t.withWorker(activities, async (taskQueue) => {
@@ -571,15 +540,11 @@ describe('clone slots (workflow logic)', () => {
     const tasks = fakeCloneTasks();
     const firstTaskStarted = deferred<void>();
     const cloned: Array<{ ctid: number; attempt: number; whileRunning: boolean }> = [];
-    const activities = withCloneSlots(t.env.client, {
-      ...common(),
-      applyConfigurations: ok,
-      async ensureContainerDefined(p: LxcPlan, cloneTask: CloneTaskHooks) {
-        if (p.ctid === 421) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
-        await cloneTask.mayClone();
-        cloned.push({ ctid: p.ctid, attempt: Context.current().info.attempt, whileRunning: tasks.anyRunning() });
-        return { changed: true, summary: 'cloned' };
-      },
+    const activities = cloneActivities(async (p, cloneTask) => {
+      if (p.ctid === 421) return holderClone(tasks, p.ctid, cloneTask, firstTaskStarted);
+      await cloneTask.mayClone();
+      cloned.push({ ctid: p.ctid, attempt: Context.current().info.attempt, whileRunning: tasks.anyRunning() });
+      return { changed: true, summary: 'cloned' };
     }, tasks);
     const waiters = [423, 424, 425, 426, 427, 428, 429, 430];
     await t.withWorker(activities, async (taskQueue) => {
