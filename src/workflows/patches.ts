@@ -84,3 +84,15 @@ export const CLONE_LOCK_GRANTS_BEFORE_TASK = 'clone-lock-grants-before-task';
  * when the previous holder's release arrives (a lock round trip later, on every clone of a busy source).
  */
 export const CLONE_LOCK_PROMOTES_ON_TASK = 'clone-lock-promotes-on-task';
+
+/**
+ * phoenixUp acts on its children's news one piece at a time, in history order: each start and each
+ * end is applied and followed by its own scheduling pass. Before, it scheduled once per activation,
+ * after all the news it carried. sdk-core can apply one workflow task's events in two activations:
+ * a query sent to a worker while no task is pending replays the run there and also applies the
+ * events that arrived since (say a template's end), keeping the commands they cause; the task
+ * itself then brings only the rest. A fresh replay applies them all in one activation, so where the
+ * two passes chose another order than the single one (two templates ending at once: the first's leaf,
+ * then the second's chain), the replay failed with TMPRL1100 and the run stuck.
+ */
+export const UP_DECIDES_PER_EVENT = 'up-decides-per-event';

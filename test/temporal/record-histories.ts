@@ -22,7 +22,10 @@
  * are clone-lock-granted-before-task-pve-made.binpb and -holder-gave-up.binpb: the locks of its two
  * tests of a successor granted before the holder's task (clone-lock-grants-before-task), which
  * these scenarios reach only by chance, as the holder usually reports its task first; nor
- * clone-lock-promotes-on-task.binpb, the lock of its test of a successor promoted on its task.)
+ * clone-lock-promotes-on-task.binpb, the lock of its test of a successor promoted on its task.
+ * Nor phoenix-up-two-templates-end-in-one-task-per-event.binpb: a run of the reliability suite's
+ * storm that a query split across two activations (docs/architecture.md, "Versioning"), cut before
+ * its failure, with the up-decides-per-event marker added to its first task by hand.)
  */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';

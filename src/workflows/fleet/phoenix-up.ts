@@ -38,6 +38,12 @@
  * before that node's leaves), ascending ids among equals; before it, ascending ids alone, which
  * let leaves fill a node's slots while the chain its other leaves wait on queued behind them.
  *
+ * News, one piece at a time (since up-decides-per-event): each child's start and end is queued in
+ * history order and followed by its own scheduling pass, so the commands do not depend on how many
+ * of one workflow task's events an activation carries (a worker answering a query can apply part of
+ * a task's events ahead of the task: docs/architecture.md, "Versioning"). Before, one pass ran after
+ * all of an activation's news.
+ *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
  */
@@ -54,13 +60,29 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
-import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY, UP_STARTS_EARLY } from '../patches';
+import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_DECIDES_PER_EVENT, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY, UP_STARTS_EARLY } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
 const waits = proxyActivities<LifecycleActivities>(templateWait);
 const placement = proxyActivities<Pick<PhoenixActivities, 'placeFleet'>>(quickStep);
 
 type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed } | { ok: 'cancelled'; cancellation: unknown };
+/** News of one child, in the order its events stand in history (since up-decides-per-event). */
+type ChildNews = { id: number; started: true } | { id: number; started?: false; outcome: Outcome; waitedForTemplate: boolean };
+
+/**
+ * How `provision` tells its news. Per event (since up-decides-per-event), each piece is told at the
+ * same microtask depth after the SDK settles its promise (two ticks: the SDK's own await in
+ * startChild or handle.result(), then provision's), so pieces from one activation reach the queue
+ * in the order of their jobs, which is their order in history. Before, only the start was told;
+ * the outcome went back as the returned promise.
+ */
+interface NewsOfChild {
+  started(): void;
+  ended(outcome: Outcome): Outcome;
+  /** Waits on an SDK promise one tick deeper, as startChild and handle.result() do (per event only). */
+  settled<T>(sdkPromise: Promise<T>): Promise<T>;
+}
 
 export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult> {
   // Runs started before this change cancel-requested their children (the default) and reported
@@ -100,6 +122,11 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   let cancellation: { error: unknown } | undefined;
   // Runs started before early starts began every child once its prerequisites were done; they replay that way.
   const startsEarly = childrenHoldCloneSlots && patched(UP_STARTS_EARLY);
+  // Runs started before this decided once per workflow task, after all of its news; they replay that way.
+  const decidesPerEvent = patched(UP_DECIDES_PER_EVENT);
+  const news: ChildNews[] = [];
+  // Early-started containers whose template run had not ended when they failed waiting for it, by template.
+  const waitingForTemplate = new Map<number, Array<{ n: UpNode; outcome: Outcome }>>();
   const startedThrough = new Set<number>(); // children whose start went through (their run exists)
   let wake: () => void = () => undefined;
   const ready = (n: UpNode) => n.prerequisites.every((p) => settled.get(p) === 'ok');
@@ -110,36 +137,80 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
   const launch = (n: UpNode, startedEarly: boolean) => {
     const id = n.id;
     pending.delete(id);
+    const fromUp = { abandonOnCancel, placed: input.place === true, clonePriority: priorities.get(n.id) ?? 0, startedEarly };
+    // An early start that failed waiting for its template's run: that run's outcome decides how it is reported.
+    const failedWaitingForTemplate = (outcome: Outcome) => startedEarly && outcome.ok === false && outcome.value.step === 'ensure_parent_template';
+    if (decidesPerEvent) {
+      const told: NewsOfChild = {
+        started: () => void news.push({ id, started: true }),
+        ended: (outcome) => (news.push({ id, outcome, waitedForTemplate: failedWaitingForTemplate(outcome) }), outcome),
+        settled: async (sdkPromise) => await sdkPromise,
+      };
+      running.set(id, provision(n, fromUp, told).then(() => undefined));
+      return;
+    }
     const startThrough = () => {
       startedThrough.add(id);
       wake();
     };
+    const told: NewsOfChild = { started: startThrough, ended: (outcome) => outcome, settled: (sdkPromise) => sdkPromise };
     running.set(
       id,
-      provision(n, abandonOnCancel, input.place === true, priorities.get(n.id) ?? 0, startedEarly, startThrough).then(async (outcome) => {
-        if (startedEarly && outcome.ok === false && outcome.value.step === 'ensure_parent_template') {
+      provision(n, fromUp, told).then(async (outcome) => {
+        if (failedWaitingForTemplate(outcome)) {
           // Its template's run ended without success: reported as its dependant, once that run's outcome is in.
           await condition(() => settled.has(n.parent!) || cancellation !== undefined);
-          if (settled.get(n.parent!) !== 'ok') {
-            running.delete(id);
-            settled.set(id, 'skipped');
-            result.skipped.push({ id, kind: n.kind, blockedBy: [n.parent!] });
-            return;
-          }
+          if (settled.get(n.parent!) !== 'ok') return skipAsBlockedByTemplate(n);
         }
-        running.delete(id);
-        if (outcome.ok === 'cancelled') {
-          cancellation ??= { error: outcome.cancellation };
-          return;
-        }
-        settled.set(id, outcome.ok ? 'ok' : 'failed');
-        if (outcome.ok) result.succeeded.push(outcome.value);
-        else result.failed.push(outcome.value);
+        settle(n, outcome);
       }),
     );
   };
 
-  while ((pending.size > 0 && !cancellation) || running.size > 0) {
+  const settle = (n: UpNode, outcome: Outcome) => {
+    running.delete(n.id);
+    if (outcome.ok === 'cancelled') {
+      cancellation ??= { error: outcome.cancellation };
+      return;
+    }
+    settled.set(n.id, outcome.ok ? 'ok' : 'failed');
+    if (outcome.ok) result.succeeded.push(outcome.value);
+    else result.failed.push(outcome.value);
+  };
+  const skipAsBlockedByTemplate = (n: UpNode) => {
+    running.delete(n.id);
+    settled.set(n.id, 'skipped');
+    result.skipped.push({ id: n.id, kind: n.kind, blockedBy: [n.parent!] });
+  };
+  // One piece of news, applied as the batch loop's callbacks apply it, with no wait in between.
+  const apply = (piece: ChildNews) => {
+    const n = nodes.get(piece.id)!;
+    if (piece.started) {
+      startedThrough.add(n.id);
+      return;
+    }
+    const { outcome } = piece;
+    if (piece.waitedForTemplate && !settled.has(n.parent!) && !cancellation) {
+      // Its template's run ended without success: reported as its dependant, once that run's outcome is in.
+      waitingForTemplate.set(n.parent!, [...(waitingForTemplate.get(n.parent!) ?? []), { n, outcome }]);
+      return;
+    }
+    if (piece.waitedForTemplate && settled.get(n.parent!) !== 'ok') skipAsBlockedByTemplate(n);
+    else settle(n, outcome);
+    // Cancelled: nothing more will settle, so every waiting dependant is reported now.
+    for (const template of cancellation ? [...waitingForTemplate.keys()] : [n.id]) reportWaitingOn(template);
+  };
+  // The dependants that failed waiting for this template's run, now that its outcome is in (and theirs, in turn).
+  const reportWaitingOn = (template: number) => {
+    const waiting = waitingForTemplate.get(template) ?? [];
+    waitingForTemplate.delete(template);
+    for (const dependant of waiting) {
+      if (settled.get(template) === 'ok') settle(dependant.n, dependant.outcome);
+      else skipAsBlockedByTemplate(dependant.n);
+      reportWaitingOn(dependant.n.id);
+    }
+  };
+  const schedulingPass = () => {
     // Anything whose prerequisite failed or was skipped will never run.
     let changed = true;
     while (changed) {
@@ -167,6 +238,21 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
       if (!readyEarly(n) || runningOn(n.node) >= limit) continue;
       launch(n, true);
     }
+  };
+
+  if (decidesPerEvent) {
+    schedulingPass();
+    while (running.size > 0) {
+      // A condition is looked at once the activation's jobs and microtasks are done: all of its news is queued.
+      await condition(() => news.length > 0);
+      while (news.length > 0) {
+        apply(news.shift()!);
+        schedulingPass();
+      }
+    }
+  }
+  while (!decidesPerEvent && ((pending.size > 0 && !cancellation) || running.size > 0)) {
+    schedulingPass();
     if (running.size === 0) break; // nothing can start: the rest was skipped above
     // Wakes when a child settles, or (early starts) when a child's start went through.
     const startWentThrough = new Promise<void>((resolve) => (wake = resolve));
@@ -202,8 +288,16 @@ function descendantCounts(dag: readonly UpNode[]): Map<number, number> {
   return counts;
 }
 
-/** `startThrough` is called once the child's start is through (started, or joined a run in progress). */
-async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, clonePriority: number, startedEarly: boolean, startThrough: () => void): Promise<Outcome> {
+/** What up passes its child beyond the node. */
+interface FromUp {
+  abandonOnCancel: boolean;
+  placed: boolean;
+  clonePriority: number;
+  startedEarly: boolean;
+}
+
+/** `told.started` is called once the child's start is through (started, or joined a run in progress); `told.ended` with its outcome. */
+async function provision(n: UpNode, { abandonOnCancel, placed, clonePriority, startedEarly }: FromUp, told: NewsOfChild): Promise<Outcome> {
   // What up tells the child beyond its id: only a clone with guests after it has a priority to pass,
   // only one started before its template's run ended is told so (the others' arguments stay as they were).
   const fromUp = { ...(n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {}), ...(startedEarly ? { afterTemplateRun: true } : {}) };
@@ -220,17 +314,17 @@ async function provision(n: UpNode, abandonOnCancel: boolean, placed: boolean, c
           : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
     } catch (err) {
       if (!isAlreadyStarted(err)) throw err;
-      startThrough();
-      await waits.awaitGuestRun({ workflowId });
-      return succeeded(true);
+      told.started();
+      await told.settled(waits.awaitGuestRun({ workflowId }));
+      return told.ended(succeeded(true));
     }
-    startThrough();
+    told.started();
     await child.result();
-    return succeeded(false);
+    return told.ended(succeeded(false));
   } catch (err) {
     // This run was cancelled (a child someone else cancelled is reported failed, like any other).
-    if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return { ok: 'cancelled', cancellation: err };
+    if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return told.ended({ ok: 'cancelled', cancellation: err });
     const step = failedStepOf(err);
-    return { ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } };
+    return told.ended({ ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } });
   }
 }
