@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { startStack, type CliResult, type LedgerEntry, type Stack, type WorkerProcess } from '../../scripts/lib/stack';
 import { configCopy, jobs, target } from '../e2e/helpers';
+import { watchForNondeterminism } from './nondeterminism-watch';
 
 const FLEET = ['lxc-900', 'lxc-901', 'lxc-902', 'lxc-920', 'lxc-950', 'lxc-952', 'lxc-955', 'vm-8000', 'vm-8001'];
 /** Side effects that happen once per guest in a build from an empty host. */
@@ -126,8 +127,16 @@ async function fleetRun(stack: Stack, name: string, disturb: (run: Promise<CliRe
   await resetHost(stack);
   const started = new Date();
   const run = stack.cli(['up', '--all']);
-  const survived = await disturb(run);
-  const cli = await run;
+  // A run stuck on nondeterminism ends the suite at once instead of holding the round until CI's budget runs out.
+  const watch = watchForNondeterminism(stack.temporal.address, stack.temporal.namespace, started);
+  let survived: string;
+  let cli: CliResult;
+  try {
+    survived = await Promise.race([disturb(run), watch.found]);
+    cli = await Promise.race([run, watch.found]);
+  } finally {
+    watch.stop();
+  }
   const completed = await fleetCompletions(stack, started, 30 * 60_000);
   const figures: RunFigures = {
     name,
@@ -290,5 +299,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(err);
-  process.exitCode = 1;
+  // The stack's processes (a CLI still following a stuck run) would keep this one alive.
+  process.exit(1);
 });
