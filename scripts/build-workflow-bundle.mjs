@@ -8,11 +8,11 @@ const require = createRequire(import.meta.url);
 const { bundleWorkflowCode } = require('@temporalio/worker');
 // The same entry point src/worker-factory.ts bundles from when it bundles at start.
 const workflowsPath = require.resolve('../dist/workflows');
-const { PREBUILT_BUNDLE_PATH } = require('../dist/workflow-bundle.js'); // the module, not the bundle
+const { PREBUILT_BUNDLE_PATH, PHOENIX_WORKFLOW_INTERCEPTOR_MODULES } = require('../dist/workflow-bundle.js'); // the module, not the bundle
 
 const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
 const started = performance.now();
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: PHOENIX_WORKFLOW_INTERCEPTOR_MODULES, logger: quiet });
 // Written aside and renamed: a worker starting meanwhile never reads half a bundle.
 const tmp = `${PREBUILT_BUNDLE_PATH}.${process.pid}.tmp`;
 writeFileSync(tmp, code);

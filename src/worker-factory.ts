@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { DEFAULT_TASK_QUEUE } from './shared/task-queue';
+import { PHOENIX_WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_SHUTDOWN_FORCE, DEFAULT_SHUTDOWN_GRACE, type WorkerSettings } from './worker-settings';
 
 /**
@@ -16,7 +17,7 @@ export interface PhoenixWorkerOptions
   /** Replaces individual activity dependencies (tests hand in simulator-backed clients). */
   deps?: Partial<ActivityDeps>;
   /**
-   * A pre-built bundle (`bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH })`):
+   * A pre-built bundle (`bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, workflowInterceptorModules: PHOENIX_WORKFLOW_INTERCEPTOR_MODULES })`):
    * suites creating several workers bundle once instead of once per worker.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -50,7 +51,7 @@ export async function createPhoenixWorker(options: PhoenixWorkerOptions): Promis
     // Spread only when set: an explicit `identity: undefined` would replace the SDK's default.
     ...(options.identity ? { identity: options.identity } : {}),
     activities: createActivities(deps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: PHOENIX_WORKFLOWS_PATH }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: PHOENIX_WORKFLOWS_PATH, interceptors: { workflowModules: PHOENIX_WORKFLOW_INTERCEPTOR_MODULES } }),
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     shutdownGraceTime: options.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE,

@@ -18,6 +18,13 @@ const DIST_DIR = resolve(__dirname, '..', 'dist');
 // Not dist/workflow-bundle.js: that is this module, compiled.
 export const PREBUILT_BUNDLE_PATH = join(DIST_DIR, 'workflows.bundle.js');
 
+/**
+ * The workflow interceptor modules every bundle of Phoenix's workflows carries (`bundleWorkflowCode`'s
+ * `workflowInterceptorModules`; the worker's `interceptors.workflowModules` when it bundles at start):
+ * phoenixUp reads its children's news from them.
+ */
+export const PHOENIX_WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflows/child-promises')];
+
 export type WorkflowCodeChoice = { kind: 'prebuilt'; codePath: string } | { kind: 'source'; reason: string };
 
 export class WorkflowBundleError extends Error {

@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSyn
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { waitFor } from 'phoenix-sim';
+import { PHOENIX_WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workflow-bundle';
 import { PHOENIX_WORKFLOWS_PATH } from '../../src/worker-factory';
 
 const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
@@ -23,7 +24,7 @@ export function phoenixWorkflowBundle(): Promise<WorkflowBundle> {
 }
 
 async function shared(dir: string | undefined): Promise<WorkflowBundle> {
-  const bundle = () => bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, logger: silentLogger });
+  const bundle = () => bundleWorkflowCode({ workflowsPath: PHOENIX_WORKFLOWS_PATH, workflowInterceptorModules: PHOENIX_WORKFLOW_INTERCEPTOR_MODULES, logger: silentLogger });
   if (!dir) return bundle();
   const file = join(dir, 'workflows.bundle.js');
   const claim = join(dir, 'workflows.bundle.claim');

@@ -39,10 +39,10 @@
  * let leaves fill a node's slots while the chain its other leaves wait on queued behind them.
  *
  * News, one piece at a time (since up-decides-per-event): each child's start and end is queued in
- * history order and followed by its own scheduling pass, so the commands do not depend on how many
- * of one workflow task's events an activation carries (a worker answering a query can apply part of
- * a task's events ahead of the task: docs/architecture.md, "Versioning"). Before, one pass ran after
- * all of an activation's news.
+ * history order (read from the SDK's own promises of the child, child-promises.ts) and followed by
+ * its own scheduling pass, so the commands do not depend on how many of one workflow task's events
+ * an activation carries (a worker answering a query can apply part of a task's events ahead of the
+ * task: docs/architecture.md, "Versioning"). Before, one pass ran after all of an activation's news.
  *
  * Boot order: provisioning leaves every guest running (its start step), so there is no second
  * start; the result lists the start_at_boot guests in ascending boot_order.
@@ -60,6 +60,7 @@ import { describeFailure } from '../failure-text';
 import { failedStepOf } from '../../shared/step-failure';
 import { provisionLxc } from '../lxc/provision-lxc';
 import { provisionVm } from '../vm/provision-vm';
+import { withChildPromises } from '../child-promises';
 import { UP_ABANDONS_CHILDREN, UP_CLONE_PRIORITY, UP_CLONE_SLOTS, UP_DECIDES_PER_EVENT, UP_PLACES_ON_NODES, UP_STARTS_BY_PRIORITY, UP_STARTS_EARLY } from '../patches';
 import type { PhoenixUpInput, PhoenixUpResult, UpFailed, UpNode, UpSucceeded } from '../../shared/phoenix-up';
 
@@ -67,22 +68,8 @@ const waits = proxyActivities<LifecycleActivities>(templateWait);
 const placement = proxyActivities<Pick<PhoenixActivities, 'placeFleet'>>(quickStep);
 
 type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed } | { ok: 'cancelled'; cancellation: unknown };
-/** News of one child, in the order its events stand in history (since up-decides-per-event). */
+/** News of one child, queued in the order its events stand in history (since up-decides-per-event). */
 type ChildNews = { id: number; started: true } | { id: number; started?: false; outcome: Outcome; waitedForTemplate: boolean };
-
-/**
- * How `provision` tells its news. Per event (since up-decides-per-event), each piece is told at the
- * same microtask depth after the SDK settles its promise (two ticks: the SDK's own await in
- * startChild or handle.result(), then provision's), so pieces from one activation reach the queue
- * in the order of their jobs, which is their order in history. Before, only the start was told;
- * the outcome went back as the returned promise.
- */
-interface NewsOfChild {
-  started(): void;
-  ended(outcome: Outcome): Outcome;
-  /** Waits on an SDK promise one tick deeper, as startChild and handle.result() do (per event only). */
-  settled<T>(sdkPromise: Promise<T>): Promise<T>;
-}
 
 export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult> {
   // Runs started before this change cancel-requested their children (the default) and reported
@@ -103,7 +90,8 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
 
   const result: PhoenixUpResult = { succeeded: [], failed: [], skipped: [], bootOrder: [] };
   const settled = new Map<number, 'ok' | 'failed' | 'skipped'>();
-  const running = new Map<number, Promise<void>>();
+  // A child's promise to wait on (batch decisions); null when its news is queued (per event).
+  const running = new Map<number, Promise<void> | null>();
   const pending = new Set([...nodes.keys()].sort((a, b) => a - b));
 
   // A query changes no history: old runs answer it too.
@@ -141,22 +129,17 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
     // An early start that failed waiting for its template's run: that run's outcome decides how it is reported.
     const failedWaitingForTemplate = (outcome: Outcome) => startedEarly && outcome.ok === false && outcome.value.step === 'ensure_parent_template';
     if (decidesPerEvent) {
-      const told: NewsOfChild = {
-        started: () => void news.push({ id, started: true }),
-        ended: (outcome) => (news.push({ id, outcome, waitedForTemplate: failedWaitingForTemplate(outcome) }), outcome),
-        settled: async (sdkPromise) => await sdkPromise,
-      };
-      running.set(id, provision(n, fromUp, told).then(() => undefined));
+      running.set(id, null);
+      provisionWithNews(n, fromUp, (piece) => news.push(piece.started ? piece : { ...piece, waitedForTemplate: failedWaitingForTemplate(piece.outcome) }));
       return;
     }
     const startThrough = () => {
       startedThrough.add(id);
       wake();
     };
-    const told: NewsOfChild = { started: startThrough, ended: (outcome) => outcome, settled: (sdkPromise) => sdkPromise };
     running.set(
       id,
-      provision(n, fromUp, told).then(async (outcome) => {
+      provision(n, fromUp, startThrough).then(async (outcome) => {
         if (failedWaitingForTemplate(outcome)) {
           // Its template's run ended without success: reported as its dependant, once that run's outcome is in.
           await condition(() => settled.has(n.parent!) || cancellation !== undefined);
@@ -256,7 +239,7 @@ export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult>
     if (running.size === 0) break; // nothing can start: the rest was skipped above
     // Wakes when a child settles, or (early starts) when a child's start went through.
     const startWentThrough = new Promise<void>((resolve) => (wake = resolve));
-    await Promise.race([...running.values(), ...(startsEarly ? [startWentThrough] : [])]);
+    await Promise.race([...running.values(), ...(startsEarly ? [startWentThrough] : [])].filter((wait) => wait !== null));
   }
   // Cancelled: the children in progress were abandoned (they finish on their own); the run ends CANCELED.
   if (cancellation) throw cancellation.error;
@@ -296,35 +279,81 @@ interface FromUp {
   startedEarly: boolean;
 }
 
-/** `told.started` is called once the child's start is through (started, or joined a run in progress); `told.ended` with its outcome. */
-async function provision(n: UpNode, { abandonOnCancel, placed, clonePriority, startedEarly }: FromUp, told: NewsOfChild): Promise<Outcome> {
+/** The child's run and how its outcome is told (`joined`: a run already in progress that it waited for). */
+function childRun(n: UpNode, { abandonOnCancel, placed, clonePriority, startedEarly }: FromUp) {
   // What up tells the child beyond its id: only a clone with guests after it has a priority to pass,
   // only one started before its template's run ended is told so (the others' arguments stay as they were).
   const fromUp = { ...(n.parent !== undefined && clonePriority > 0 ? { clonePriority } : {}), ...(startedEarly ? { afterTemplateRun: true } : {}) };
   const workflowId = n.kind === 'lxc' ? lxcWorkflowId(n.id) : vmWorkflowId(n.id);
   const startedAt = Date.now();
-  const succeeded = (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } });
   const abandon = abandonOnCancel ? { cancellationType: ChildWorkflowCancellationType.ABANDON } : {};
+  return {
+    workflowId,
+    start: () =>
+      n.kind === 'lxc'
+        ? startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}), ...fromUp } : { ctid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
+        : startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` }),
+    succeeded: (joined: boolean): Outcome => ({ ok: true, value: { id: n.id, kind: n.kind, workflowId, joined, startedAt, endedAt: Date.now() } }),
+    failed: (err: unknown): Outcome => {
+      // This run was cancelled (a child someone else cancelled is reported failed, like any other).
+      if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return { ok: 'cancelled', cancellation: err };
+      const step = failedStepOf(err);
+      return { ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } };
+    },
+  };
+}
+
+/** Batch decisions: `startThrough` is called once the child's start is through (started, or joined a run in progress). */
+async function provision(n: UpNode, from: FromUp, startThrough: () => void): Promise<Outcome> {
+  const run = childRun(n, from);
   try {
     let child;
     try {
-      child =
-        n.kind === 'lxc'
-          ? await startChild(provisionLxc, { workflowId, args: [placed ? { ctid: n.id, node: n.node, ...(n.copyOf !== undefined ? { copyOf: n.copyOf } : {}), ...fromUp } : { ctid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `Container ${n.id} (${workflowInfo().workflowId})` })
-          : await startChild(provisionVm, { workflowId, args: [{ vmid: n.id, ...fromUp }], parentClosePolicy: ParentClosePolicy.ABANDON, ...abandon, staticSummary: `VM ${n.id} (${workflowInfo().workflowId})` });
+      child = await run.start();
     } catch (err) {
       if (!isAlreadyStarted(err)) throw err;
-      told.started();
-      await told.settled(waits.awaitGuestRun({ workflowId }));
-      return told.ended(succeeded(true));
+      startThrough();
+      await waits.awaitGuestRun({ workflowId: run.workflowId });
+      return run.succeeded(true);
     }
-    told.started();
+    startThrough();
     await child.result();
-    return told.ended(succeeded(false));
+    return run.succeeded(false);
   } catch (err) {
-    // This run was cancelled (a child someone else cancelled is reported failed, like any other).
-    if (abandonOnCancel && isCancellation(err) && CancellationScope.current().consideredCancelled) return told.ended({ ok: 'cancelled', cancellation: err });
-    const step = failedStepOf(err);
-    return told.ended({ ok: false, value: { id: n.id, kind: n.kind, workflowId, ...(step ? { step } : {}), reason: describeFailure(err) } });
+    return run.failed(err);
   }
+}
+
+/**
+ * Per event: the child's start and its end are told as reactions on the SDK's own promises
+ * (child-promises.ts), each one microtask after its job, so one activation's news is told in history
+ * order. A run already in progress is joined: its start is told at once, its end when awaitGuestRun ends.
+ */
+function provisionWithNews(n: UpNode, from: FromUp, tell: (piece: { id: number; started: true } | { id: number; started?: false; outcome: Outcome }) => void): void {
+  const run = childRun(n, from);
+  const id = n.id;
+  let startFailed = false;
+  const started = withChildPromises(
+    (start, end) => {
+      start.then(
+        () => tell({ id, started: true }),
+        (err: unknown) => {
+          startFailed = true;
+          if (!isAlreadyStarted(err)) return tell({ id, outcome: run.failed(err) });
+          tell({ id, started: true });
+          waits.awaitGuestRun({ workflowId: run.workflowId }).then(
+            () => tell({ id, outcome: run.succeeded(true) }),
+            (waitErr: unknown) => tell({ id, outcome: run.failed(waitErr) }),
+          );
+        },
+      );
+      // A start that failed rejects the end too (a microtask later): the start's reaction tells it.
+      end.then(
+        () => tell({ id, outcome: run.succeeded(false) }),
+        (err: unknown) => void (startFailed || tell({ id, outcome: run.failed(err) })),
+      );
+    },
+    () => run.start(),
+  );
+  started.catch(() => undefined); // its outcome is told through the promises above
 }
