@@ -181,10 +181,15 @@ async function storm(): Promise<RunFigures[]> {
   return withStack(async (stack) => {
     // Each slot holds a serving worker, or the start of its replacement.
     const slots: Array<{ worker: Promise<WorkerProcess>; serving: boolean }> = [];
+    // A replacement that cannot start would leave too few workers to kill, and the rounds would go on without end.
+    let startFailure: Error | undefined;
     const fill = (i: number) => {
       const worker = stack.startWorker();
       slots[i] = { worker, serving: false };
-      void worker.then(() => slots[i]!.worker === worker && (slots[i]!.serving = true), () => undefined);
+      void worker.then(
+        () => slots[i]!.worker === worker && (slots[i]!.serving = true),
+        (err: Error) => (startFailure ??= err),
+      );
     };
     for (let i = 0; i < 3; i++) fill(i);
     await Promise.all(slots.map((s) => s.worker));
@@ -198,6 +203,7 @@ async function storm(): Promise<RunFigures[]> {
           let landed = 0;
           while (!done && total < kills) {
             await sleep(1_000 + random() * 3_000);
+            if (startFailure) throw new Error(`a replacement worker did not start: ${startFailure.message}`);
             const serving = slots.flatMap((s, i) => (s.serving ? [i] : []));
             // Never all down: a kill leaves at least one worker serving.
             if (done || serving.length < 2) continue;
