@@ -69,7 +69,9 @@ const placement = proxyActivities<Pick<PhoenixActivities, 'placeFleet'>>(quickSt
 
 type Outcome = { ok: true; value: UpSucceeded } | { ok: false; value: UpFailed } | { ok: 'cancelled'; cancellation: unknown };
 /** News of one child, queued in the order its events stand in history (since up-decides-per-event). */
-type ChildNews = { id: number; started: true } | { id: number; started?: false; outcome: Outcome; waitedForTemplate: boolean };
+type StartNews = { id: number; started: true };
+type EndNews = { id: number; started?: false; outcome: Outcome };
+type ChildNews = StartNews | (EndNews & { waitedForTemplate: boolean });
 
 export async function phoenixUp(input: PhoenixUpInput): Promise<PhoenixUpResult> {
   // Runs started before this change cancel-requested their children (the default) and reported
@@ -329,7 +331,7 @@ async function provision(n: UpNode, from: FromUp, startThrough: () => void): Pro
  * (child-promises.ts), each one microtask after its job, so one activation's news is told in history
  * order. A run already in progress is joined: its start is told at once, its end when awaitGuestRun ends.
  */
-function provisionWithNews(n: UpNode, from: FromUp, tell: (piece: { id: number; started: true } | { id: number; started?: false; outcome: Outcome }) => void): void {
+function provisionWithNews(n: UpNode, from: FromUp, tell: (piece: StartNews | EndNews) => void): void {
   const run = childRun(n, from);
   const id = n.id;
   let startFailed = false;
